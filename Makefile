@@ -1,0 +1,107 @@
+# bindwatch build: clang -> BPF object -> bpftool skeleton -> agent.
+OUTPUT ?= .output
+CLANG ?= clang
+BPFTOOL ?= bpftool
+CC ?= cc
+ARCH ?= $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+VMLINUX_DIR := vmlinux/$(shell uname -m)
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+WERROR := $(if $(CI),-Werror,)
+WARNINGS := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes $(WERROR)
+CFLAGS ?= -O2 -g
+override CFLAGS += $(WARNINGS) -Iinclude -Iuser -I$(OUTPUT) -DBW_VERSION='"$(VERSION)"' -D_GNU_SOURCE
+LDLIBS := -lbpf -lelf -lz
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall $(WERROR) \
+	-I$(VMLINUX_DIR) -Iinclude -Ibpf
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.DELETE_ON_ERROR:
+.PHONY: all clean test unit-test kernel-test vm-test bench vmlinux install
+
+# The agent: every user/*.c except the test-only ones.
+USER_SRCS := $(wildcard user/*.c)
+USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
+LIB_OBJS := $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS))
+REGISTRY_FILES := $(sort $(wildcard registry/*.conf))
+
+all: bindwatch
+
+$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/bindwatch.bpf.o: bpf/bindwatch.bpf.c | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
+
+$(OUTPUT)/bindwatch.skel.h: $(OUTPUT)/bindwatch.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+# The registry is embedded: one C file generated from registry/*.conf.
+$(OUTPUT)/registry_data.c: $(REGISTRY_FILES) tools/embed.sh | $(OUTPUT)
+	$(call msg,EMBED,$@)
+	$(Q)sh tools/embed.sh $(REGISTRY_FILES) > $@
+
+$(OUTPUT)/registry_data.o: $(OUTPUT)/registry_data.c
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -w -c $< -o $@
+
+$(OUTPUT)/user/%.o: user/%.c $(OUTPUT)/bindwatch.skel.h | $(OUTPUT)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+bindwatch: $(USER_OBJS) $(OUTPUT)/registry_data.o
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+# ---- tests
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
+
+$(OUTPUT)/tests/test_%: tests/unit/test_%.c tests/unit/tap.h $(LIB_OBJS) $(OUTPUT)/registry_data.o | $(OUTPUT)/tests
+	$(call msg,TEST-CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(LIB_OBJS) $(OUTPUT)/registry_data.o $(LDLIBS) -o $@
+
+$(OUTPUT)/tests/ktest: tests/kernel/ktest.c tests/kernel/*.h | $(OUTPUT)/tests
+	$(call msg,TEST-CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/kernel $< -o $@
+
+$(OUTPUT)/tests/iouring_bind: tests/kernel/iouring_bind.c | $(OUTPUT)/tests
+	$(call msg,TEST-CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
+
+test-bins: bindwatch $(UNIT_BINS) $(OUTPUT)/tests/ktest
+.PHONY: test-bins
+
+unit-test: $(UNIT_BINS)
+	$(Q)tests/run-unit.sh $(UNIT_BINS)
+
+kernel-test: bindwatch $(OUTPUT)/tests/ktest
+	$(Q)$(OUTPUT)/tests/ktest ./bindwatch
+
+# The whole suite: unit, then kernel tests on every backend this kernel allows.
+test: bindwatch $(UNIT_BINS) $(OUTPUT)/tests/ktest
+	$(Q)tests/run-all.sh
+
+vm-test: bindwatch $(OUTPUT)/tests/ktest
+	$(Q)tests/vm/run.sh
+
+bench: bindwatch
+	$(Q)$(MAKE) -s -C bench OUTPUT=$(abspath $(OUTPUT))/bench
+	$(Q)bench/run.sh
+
+vmlinux:
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(VMLINUX_DIR)/vmlinux.h
+
+clean:
+	$(Q)rm -rf $(OUTPUT) bindwatch
+
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d)

@@ -1,0 +1,606 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * bindwatch kernel side.  Two sets of programs; the agent loads one set.
+ *
+ *   fentry:  fexit on inet_bind/inet6_bind/inet_listen and fentry on
+ *            inet_release.  One event per call, with the kernel's own return
+ *            value.  Needs BPF trampolines.
+ *   cgroup:  cgroup-v2 socket hooks (bind4/6, post_bind4/6, sock_release) and
+ *            the inet_sock_set_state tracepoint.  No syscall tracepoint, so
+ *            unrelated syscalls pay nothing; a failed bind shows as a bind4
+ *            with no post_bind4 (see BW_EV_BIND_ATTEMPT).
+ *   exact:   optional add-on to cgroup: syscalls:sys_exit_bind gives the
+ *            kernel's errno for bind() syscalls, at the price of putting every
+ *            syscall on the host on the tracepoint slow path.
+ *
+ * Both sets keep per-socket state in socket-local storage, so a close is
+ * reported only for sockets that held a port we saw them get.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_endian.h>
+#include "consts.bpf.h"
+#include "core_fixes.bpf.h"
+#include "bindwatch.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Filters and tuning, set by the agent between open and load. */
+const volatile __u32 filter_pid = 0;		/* tgid, 0 = all */
+const volatile __u8 filter_ports_on = 0;
+const volatile __u8 filter_ports[8192] = {};	/* bitmap of 65536 ports */
+const volatile __u8 failed_only = 0;
+const volatile __u8 exact_errno = 0;
+const volatile __u64 wakeup_bytes = 0;		/* 0: wake the agent per event */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 21);		/* resized by the agent */
+} events SEC(".maps");
+
+/* Failed ring-buffer reserves, per CPU: the agent sums and reports them. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
+
+#define SS_PENDING	1	/* bind asked for; outcome not yet seen */
+#define SS_BOUND	2
+#define SS_LISTENING	3
+
+struct sock_state {
+	__u8 req_addr[16];
+	__u16 req_port;
+	__u8 state;
+	__u8 attempt_sent;	/* a BW_EV_BIND_ATTEMPT stands for this bind */
+	__u8 family;
+	__u8 __pad[3];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct sock_state);
+} socks SEC(".maps");
+
+/* exact mode: the bind a thread is inside of, from bind4 to sys_exit_bind. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct bw_event);
+} inflight SEC(".maps");
+
+static __always_inline int port_wanted(__u16 port)
+{
+	if (!filter_ports_on)
+		return 1;
+	return (filter_ports[port >> 3] >> (port & 7)) & 1;
+}
+
+static __always_inline int pid_wanted(__u32 tgid)
+{
+	return !filter_pid || filter_pid == tgid;
+}
+
+/*
+ * Waking the consumer for every event costs more than the program itself:
+ * wake only once wakeup_bytes are pending; the agent also polls on a short
+ * timeout so nothing waits longer than that.
+ */
+static __always_inline __u64 wake_flag(void)
+{
+	if (!wakeup_bytes)
+		return 0;
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline struct bw_event *reserve(void)
+{
+	struct bw_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		__u32 zero = 0;
+		__u64 *cnt = bpf_map_lookup_elem(&drops, &zero);
+
+		if (cnt)
+			(*cnt)++;
+	}
+	return e;
+}
+
+static __always_inline void submit(struct bw_event *e)
+{
+	bpf_ringbuf_submit(e, wake_flag());
+}
+
+/* Who: the current task. */
+static __always_inline void fill_task(struct bw_event *e)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct task_struct *task = (void *)bpf_get_current_task();
+	const unsigned char *name;
+
+	e->ts_ns = bpf_ktime_get_ns();
+	e->pid = id >> 32;
+	e->tid = (__u32)id;
+	e->uid = (__u32)bpf_get_current_uid_gid();
+	e->cgroup_id = bpf_get_current_cgroup_id();
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	name = BPF_CORE_READ(task, mm, exe_file, f_path.dentry, d_name.name);
+	if (name)
+		bpf_probe_read_kernel_str(e->exe, sizeof(e->exe), name);
+	else
+		e->exe[0] = 0;
+}
+
+/* What the socket is: netns, protocol, options. */
+static __always_inline void fill_sock(struct bw_event *e, const struct sock *sk)
+{
+	int freebind = 0, transparent = 0;
+	__u8 o = 0;
+
+	e->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	e->proto = BPF_CORE_READ(sk, sk_protocol);
+	e->bound_dev_if = BPF_CORE_READ(sk, __sk_common.skc_bound_dev_if);
+	if (BPF_CORE_READ_BITFIELD_PROBED(sk, __sk_common.skc_reuse))
+		o |= BW_OPT_REUSEADDR;
+	if (BPF_CORE_READ_BITFIELD_PROBED(sk, __sk_common.skc_reuseport))
+		o |= BW_OPT_REUSEPORT;
+	if (e->family == AF_INET6 &&
+	    BPF_CORE_READ_BITFIELD_PROBED(sk, __sk_common.skc_ipv6only))
+		o |= BW_OPT_V6ONLY;
+	inet_freebind_transparent(sk, &freebind, &transparent);
+	if (freebind)
+		o |= BW_OPT_FREEBIND;
+	if (transparent)
+		o |= BW_OPT_TRANSPARENT;
+	if (e->bound_dev_if)
+		o |= BW_OPT_BINDDEV;
+	e->opts = o;
+}
+
+/* The address the socket holds, network byte order. */
+static __always_inline void fill_bound_addr(struct bw_event *e,
+					    const struct sock *sk)
+{
+	/* explicit sizes: BPF_CORE_READ_INTO would size by the first byte */
+	if (e->family == AF_INET6)
+		bpf_core_read(e->addr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+	else
+		bpf_core_read(e->addr, 4, &sk->__sk_common.skc_rcv_saddr);
+}
+
+static __always_inline void zero_tail(struct bw_event *e)
+{
+	e->flags = 0;
+	e->ret = 0;
+	e->cookie = 0;
+	__builtin_memset(e->__pad, 0, sizeof(e->__pad));
+	__builtin_memset(e->addr, 0, sizeof(e->addr));
+}
+
+/*
+ * cgroup programs get the socket as a struct bpf_sock, which lacks the
+ * options and the netns.  The verifier forbids arithmetic on that pointer but
+ * lets a helper copy its value; CO-RE probe reads then work on the copy.
+ */
+static __always_inline const struct sock *as_sock(const void *bpf_sk)
+{
+	const struct sock *sk = NULL;
+
+	bpf_probe_read_kernel(&sk, sizeof(sk), &bpf_sk);
+	return sk;
+}
+
+/* The sockaddr a bind asked for; returns the port, host order. */
+static __always_inline __u16 read_sockaddr(__u8 addr[16], __u16 family,
+					   const struct sockaddr *uaddr)
+{
+	if (family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const void *)uaddr;
+
+		bpf_core_read(addr, 16, &sin6->sin6_addr);
+		return bpf_ntohs(BPF_CORE_READ(sin6, sin6_port));
+	} else {
+		const struct sockaddr_in *sin = (const void *)uaddr;
+
+		bpf_core_read(addr, 4, &sin->sin_addr);
+		return bpf_ntohs(BPF_CORE_READ(sin, sin_port));
+	}
+}
+
+static __always_inline struct sock_state *state_of(const struct sock *sk,
+						   int create)
+{
+	return bpf_sk_storage_get(&socks, (void *)sk, 0,
+				  create ? BPF_SK_STORAGE_GET_F_CREATE : 0);
+}
+
+/* ------------------------------------------------------------ fentry set */
+
+static __always_inline int on_bind_exit(struct socket *sock,
+					const struct sockaddr *uaddr, int ret)
+{
+	struct sock *sk = BPF_CORE_READ(sock, sk);
+	__u64 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct sock_state *st;
+	struct bw_event *e;
+	__u8 req[16] = {};
+	__u16 family, req_port, port;
+
+	if (!sk || !pid_wanted(tgid))
+		return 0;
+	if (failed_only && !ret)
+		goto track;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	req_port = read_sockaddr(req, family, uaddr);
+	port = ret ? req_port : BPF_CORE_READ(sk, __sk_common.skc_num);
+	if (!port_wanted(port))
+		goto track;
+	e = reserve();
+	if (!e)
+		goto track;
+	zero_tail(e);
+	fill_task(e);
+	fill_sock(e, sk);
+	e->kind = BW_EV_BIND;
+	e->ret = ret;
+	e->req_port = req_port;
+	e->port = port;
+	__builtin_memcpy(e->addr, req, sizeof(req));
+	e->cookie = bpf_get_socket_cookie(sk);
+	submit(e);
+track:
+	if (!ret) {
+		st = state_of(sk, 1);
+		if (st)
+			st->state = SS_BOUND;
+	}
+	return 0;
+}
+
+SEC("fexit/inet_bind")
+int BPF_PROG(fexit_inet_bind, struct socket *sock, struct sockaddr *uaddr,
+	     int addr_len, int ret)
+{
+	return on_bind_exit(sock, uaddr, ret);
+}
+
+SEC("fexit/inet6_bind")
+int BPF_PROG(fexit_inet6_bind, struct socket *sock, struct sockaddr *uaddr,
+	     int addr_len, int ret)
+{
+	return on_bind_exit(sock, uaddr, ret);
+}
+
+static __always_inline int emit_sock_event(const struct sock *sk, __u8 kind,
+					   int ret, __u8 flags, __u64 cookie)
+{
+	struct bw_event *e;
+	__u16 port = BPF_CORE_READ(sk, __sk_common.skc_num);
+
+	if (!port_wanted(port))
+		return 0;
+	e = reserve();
+	if (!e)
+		return 0;
+	zero_tail(e);
+	fill_task(e);
+	fill_sock(e, sk);
+	fill_bound_addr(e, sk);
+	e->kind = kind;
+	e->ret = ret;
+	e->flags = flags;
+	e->port = port;
+	e->req_port = port;
+	e->cookie = cookie;
+	submit(e);
+	return 0;
+}
+
+SEC("fexit/inet_listen")
+int BPF_PROG(fexit_inet_listen, struct socket *sock, int backlog, int ret)
+{
+	struct sock *sk = BPF_CORE_READ(sock, sk);
+	struct sock_state *st;
+
+	if (!sk || !pid_wanted(bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	if (!ret) {
+		st = state_of(sk, 1);
+		if (st)
+			st->state = SS_LISTENING;
+	}
+	if (failed_only && !ret)
+		return 0;
+	return emit_sock_event(sk, BW_EV_LISTEN, ret, 0,
+			       bpf_get_socket_cookie(sk));
+}
+
+static __always_inline int on_release(const struct sock *sk)
+{
+	struct sock_state *st = state_of(sk, 0);
+
+	if (!st || !st->state || failed_only)
+		return 0;
+	if (!pid_wanted(bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	return emit_sock_event(sk, BW_EV_CLOSE, 0,
+			       st->state == SS_LISTENING ? BW_F_LISTENING : 0,
+			       bpf_get_socket_cookie((void *)sk));
+}
+
+SEC("fentry/inet_release")
+int BPF_PROG(fentry_inet_release, struct socket *sock)
+{
+	struct sock *sk = BPF_CORE_READ(sock, sk);
+
+	if (!sk)
+		return 0;
+	return on_release(sk);
+}
+
+/* ------------------------------------------------------------ cgroup set */
+
+/*
+ * Report a bind that failed before we could see it fail: the socket is being
+ * bound again or released while its last bind left it unbound.
+ */
+static __always_inline void emit_stale_failure(const struct sock *sk,
+					       struct sock_state *st,
+					       __u64 cookie)
+{
+	struct bw_event *e;
+
+	if (!port_wanted(st->req_port))
+		return;
+	e = reserve();
+	if (!e)
+		return;
+	zero_tail(e);
+	fill_task(e);
+	fill_sock(e, sk);
+	e->kind = BW_EV_BIND;
+	e->ret = 1;
+	e->flags = BW_F_FROM_CLOSE;
+	e->port = st->req_port;
+	e->req_port = st->req_port;
+	__builtin_memcpy(e->addr, st->req_addr, sizeof(e->addr));
+	e->cookie = cookie;
+	submit(e);
+}
+
+static __always_inline int on_cgroup_bind(struct bpf_sock_addr *ctx,
+					  __u16 family)
+{
+	const struct sock *sk;
+	struct sock_state *st;
+	struct bw_event *e;
+	__u16 req_port = bpf_ntohs(ctx->user_port);
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	if (!pid_wanted(tgid) || !ctx->sk)
+		return 1;
+	st = bpf_sk_storage_get(&socks, ctx->sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!st)
+		return 1;
+	sk = as_sock(ctx->sk);
+	/* A bind that did not come back with post_bind failed; say so if no
+	 * attempt event already stands for it. */
+	if (st->state == SS_PENDING && !st->attempt_sent)
+		emit_stale_failure(sk, st, bpf_get_socket_cookie(ctx));
+	st->state = SS_PENDING;
+	st->req_port = req_port;
+	st->family = family;
+	st->attempt_sent = 0;
+	if (family == AF_INET6) {
+		/* the context allows only 4-byte loads of user_ip6 */
+		__u32 *a = (__u32 *)st->req_addr;
+
+		a[0] = ctx->user_ip6[0];
+		a[1] = ctx->user_ip6[1];
+		a[2] = ctx->user_ip6[2];
+		a[3] = ctx->user_ip6[3];
+	} else {
+		__builtin_memset(st->req_addr, 0, sizeof(st->req_addr));
+		*(__u32 *)st->req_addr = ctx->user_ip4;
+	}
+
+	/*
+	 * Port 0 cannot collide (short of an exhausted range), so it costs no
+	 * event here; a fixed port gets an attempt event so that a failure is
+	 * known at once, not only at close.  In exact mode sys_exit_bind says
+	 * it, with the kernel's errno.
+	 */
+	if (!req_port || !port_wanted(req_port))
+		return 1;
+	if (exact_errno) {
+		struct bw_event pend = {};
+		__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+		fill_task(&pend);
+		fill_sock(&pend, sk);
+		pend.kind = BW_EV_BIND;
+		pend.port = req_port;
+		pend.req_port = req_port;
+		__builtin_memcpy(pend.addr, st->req_addr, sizeof(pend.addr));
+		pend.cookie = bpf_get_socket_cookie(ctx);
+		bpf_map_update_elem(&inflight, &tid, &pend, BPF_ANY);
+		st->attempt_sent = 1;
+		return 1;
+	}
+	e = reserve();
+	if (!e)
+		return 1;
+	zero_tail(e);
+	fill_task(e);
+	fill_sock(e, sk);
+	e->kind = BW_EV_BIND_ATTEMPT;
+	e->port = req_port;
+	e->req_port = req_port;
+	__builtin_memcpy(e->addr, st->req_addr, sizeof(e->addr));
+	e->cookie = bpf_get_socket_cookie(ctx);
+	submit(e);
+	st->attempt_sent = 1;
+	return 1;
+}
+
+SEC("cgroup/bind4")
+int cg_bind4(struct bpf_sock_addr *ctx)
+{
+	return on_cgroup_bind(ctx, AF_INET);
+}
+
+SEC("cgroup/bind6")
+int cg_bind6(struct bpf_sock_addr *ctx)
+{
+	return on_cgroup_bind(ctx, AF_INET6);
+}
+
+static __always_inline int on_post_bind(struct bpf_sock *ctx)
+{
+	struct sock_state *st;
+	const struct sock *sk;
+	struct bw_event *e;
+	__u16 port = ctx->src_port;
+
+	if (!pid_wanted(bpf_get_current_pid_tgid() >> 32))
+		return 1;
+	st = bpf_sk_storage_get(&socks, ctx, 0, 0);
+	if (st)
+		st->state = SS_BOUND;
+	if (exact_errno) {
+		__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+		bpf_map_delete_elem(&inflight, &tid);
+	}
+	if (failed_only || !port_wanted(port))
+		return 1;
+	e = reserve();
+	if (!e)
+		return 1;
+	zero_tail(e);
+	fill_task(e);
+	sk = as_sock(ctx);
+	fill_sock(e, sk);
+	e->kind = BW_EV_BIND;
+	e->port = port;
+	e->req_port = st ? st->req_port : port;
+	if (st)
+		__builtin_memcpy(e->addr, st->req_addr, sizeof(e->addr));
+	else
+		fill_bound_addr(e, sk);
+	e->cookie = bpf_get_socket_cookie(ctx);
+	submit(e);
+	return 1;
+}
+
+SEC("cgroup/post_bind4")
+int cg_post_bind4(struct bpf_sock *ctx)
+{
+	return on_post_bind(ctx);
+}
+
+SEC("cgroup/post_bind6")
+int cg_post_bind6(struct bpf_sock *ctx)
+{
+	return on_post_bind(ctx);
+}
+
+SEC("cgroup/sock_release")
+int cg_sock_release(struct bpf_sock *ctx)
+{
+	struct sock_state *st;
+	const struct sock *sk;
+
+	st = bpf_sk_storage_get(&socks, ctx, 0, 0);
+	if (!st || !st->state)
+		return 1;
+	if (!pid_wanted(bpf_get_current_pid_tgid() >> 32))
+		return 1;
+	sk = as_sock(ctx);
+	if (st->state == SS_PENDING) {
+		if (!st->attempt_sent)
+			emit_stale_failure(sk, st, bpf_get_socket_cookie(ctx));
+		return 1;
+	}
+	if (!failed_only)
+		emit_sock_event(sk, BW_EV_CLOSE, 0,
+				st->state == SS_LISTENING ? BW_F_LISTENING : 0,
+				bpf_get_socket_cookie(ctx));
+	return 1;
+}
+
+/*
+ * listen() has no cgroup hook.  inet_csk_listen_start() stores TCP_LISTEN
+ * without tracing it, then either hashes the socket (traced as a transition
+ * out of TCP_CLOSE by nothing) or, when get_port() refuses, goes back to
+ * TCP_CLOSE through inet_sk_set_state(), which is traced.  So:
+ *   LISTEN -> CLOSE with sk_shutdown == 0 and a live socket: listen failed
+ *   (EADDRINUSE: get_port() is the only thing that fails there); a close or
+ *   shutdown() of a listener sets sk_shutdown first.
+ * The store of TCP_LISTEN itself is traced (seen on 6.1 and 6.18), before
+ * get_port() decides: that event is tentative, and the agent holds it back
+ * until a failure for the same socket cancels it or the grace time passes.
+ */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(tp_set_state, struct sock *sk, int oldstate, int newstate)
+{
+	struct sock_state *st;
+
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return 0;
+	if (!pid_wanted(bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	if (newstate == TCP_LISTEN) {
+		st = state_of(sk, 1);
+		if (st)
+			st->state = SS_LISTENING;
+		/* Tentative: get_port() has not run yet.  Sent even when only
+		 * failures are wanted, so the agent can pair it with a failure. */
+		emit_sock_event(sk, BW_EV_LISTEN, 0, BW_F_TENTATIVE,
+				bpf_get_socket_cookie(sk));
+		return 0;
+	}
+	if (oldstate == TCP_LISTEN && newstate == TCP_CLOSE &&
+	    BPF_CORE_READ(sk, sk_shutdown) == 0) {
+		st = state_of(sk, 0);
+		if (st)
+			st->state = SS_BOUND;
+		emit_sock_event(sk, BW_EV_LISTEN, -98 /* EADDRINUSE */, 0,
+				bpf_get_socket_cookie(sk));
+		return 0;
+	}
+	return 0;
+}
+
+/* exact mode only: the kernel's own errno for bind() syscalls. */
+SEC("tracepoint/syscalls/sys_exit_bind")
+int tp_sys_exit_bind(struct trace_event_raw_sys_exit *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct bw_event *pend, *e;
+
+	pend = bpf_map_lookup_elem(&inflight, &tid);
+	if (!pend)
+		return 0;
+	if (ctx->ret < 0) {
+		e = reserve();
+		if (e) {
+			__builtin_memcpy(e, pend, sizeof(*e));
+			e->ret = ctx->ret;
+			submit(e);
+		}
+	}
+	bpf_map_delete_elem(&inflight, &tid);
+	return 0;
+}

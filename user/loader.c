@@ -1,0 +1,322 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+#include "bindwatch.skel.h"
+#include "loader.h"
+#include "log.h"
+
+#define MAX_LINKS 16
+
+struct bw_loader {
+	struct bindwatch_bpf *skel;
+	struct bpf_link *links[MAX_LINKS];
+	int nlinks;
+	int cgroup_fd;
+	char backend[32];
+};
+
+int find_cgroup2_root(char *buf, size_t len)
+{
+	char line[4096];
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	int err = -ENOENT;
+
+	if (!f)
+		return -errno;
+	/* "36 35 0:31 / /sys/fs/cgroup rw,... shared:9 - cgroup2 cgroup2 rw" */
+	while (fgets(line, sizeof(line), f)) {
+		char *sep = strstr(line, " - ");
+		char mnt[1024];
+
+		if (!sep || strncmp(sep + 3, "cgroup2 ", 8))
+			continue;
+		if (sscanf(line, "%*s %*s %*s %*s %1023s", mnt) != 1)
+			continue;
+		if (strlen(mnt) >= len)
+			continue;
+		strcpy(buf, mnt);
+		err = 0;
+		break;
+	}
+	fclose(f);
+	return err;
+}
+
+/* The exact mode needs tracefs for the syscall tracepoint's id. */
+static int ensure_tracefs(void)
+{
+	struct stat st;
+
+	if (!stat("/sys/kernel/tracing/events", &st) ||
+	    !stat("/sys/kernel/debug/tracing/events", &st))
+		return 0;
+	if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL))
+		return -errno;
+	p_info("mounted tracefs on /sys/kernel/tracing");
+	return 0;
+}
+
+static struct bpf_program *fentry_progs(struct bindwatch_bpf *s, int i)
+{
+	struct bpf_program *p[] = {
+		s->progs.fexit_inet_bind, s->progs.fexit_inet6_bind,
+		s->progs.fexit_inet_listen, s->progs.fentry_inet_release,
+	};
+	return i < (int)(sizeof(p) / sizeof(p[0])) ? p[i] : NULL;
+}
+
+static struct bpf_program *cgroup_progs(struct bindwatch_bpf *s, int i)
+{
+	struct bpf_program *p[] = {
+		s->progs.cg_bind4, s->progs.cg_bind6, s->progs.cg_post_bind4,
+		s->progs.cg_post_bind6, s->progs.cg_sock_release,
+	};
+	return i < (int)(sizeof(p) / sizeof(p[0])) ? p[i] : NULL;
+}
+
+static void set_autoload(struct bindwatch_bpf *s, int fentry, int exact)
+{
+	struct bpf_program *p;
+	int i;
+
+	for (i = 0; (p = fentry_progs(s, i)); i++)
+		bpf_program__set_autoload(p, fentry);
+	for (i = 0; (p = cgroup_progs(s, i)); i++)
+		bpf_program__set_autoload(p, !fentry);
+	bpf_program__set_autoload(s->progs.tp_set_state, !fentry);
+	bpf_program__set_autoload(s->progs.tp_sys_exit_bind, !fentry && exact);
+}
+
+static int add_link(struct bw_loader *l, struct bpf_link *link)
+{
+	int err;
+
+	if (!link) {
+		err = -errno;
+		return err ? err : -EINVAL;
+	}
+	if (l->nlinks >= MAX_LINKS) {
+		bpf_link__destroy(link);
+		return -E2BIG;
+	}
+	l->links[l->nlinks++] = link;
+	return 0;
+}
+
+static void detach_all(struct bw_loader *l)
+{
+	while (l->nlinks > 0)
+		bpf_link__destroy(l->links[--l->nlinks]);
+	if (l->cgroup_fd >= 0)
+		close(l->cgroup_fd);
+	l->cgroup_fd = -1;
+	bindwatch_bpf__destroy(l->skel);
+	l->skel = NULL;
+}
+
+static int configure(struct bindwatch_bpf *s, const struct bw_loader_opts *o)
+{
+	int err;
+
+	s->rodata->filter_pid = o->pid;
+	if (o->ports) {
+		s->rodata->filter_ports_on = 1;
+		memcpy((void *)s->rodata->filter_ports, o->ports,
+		       sizeof(s->rodata->filter_ports));
+	}
+	s->rodata->failed_only = !!o->failed_only;
+	s->rodata->exact_errno = !!o->exact_errno;
+	s->rodata->wakeup_bytes = o->wakeup_bytes;
+	err = bpf_map__set_max_entries(s->maps.events, (__u32)o->ringbuf_bytes);
+	return err;
+}
+
+static int try_fentry(struct bw_loader *l, const struct bw_loader_opts *o,
+		      const char **why)
+{
+	struct bpf_program *p;
+	int err, i;
+
+	l->skel = bindwatch_bpf__open();
+	if (!l->skel) {
+		*why = "open BPF object";
+		return -errno;
+	}
+	err = configure(l->skel, o);
+	if (err) {
+		*why = "size ring buffer";
+		goto cleanup;
+	}
+	set_autoload(l->skel, 1, 0);
+	err = bindwatch_bpf__load(l->skel);
+	if (err) {
+		*why = "load fentry programs";
+		goto cleanup;
+	}
+	for (i = 0; (p = fentry_progs(l->skel, i)); i++) {
+		err = add_link(l, bpf_program__attach(p));
+		if (err) {
+			*why = "attach fentry programs";
+			goto cleanup;
+		}
+	}
+	snprintf(l->backend, sizeof(l->backend), "fentry");
+	return 0;
+cleanup:
+	detach_all(l);
+	return err;
+}
+
+static int try_cgroup(struct bw_loader *l, const struct bw_loader_opts *o,
+		      const char **why)
+{
+	char root[1024];
+	struct bpf_program *p;
+	int err, i;
+
+	if (o->cgroup_root)
+		snprintf(root, sizeof(root), "%s", o->cgroup_root);
+	else if ((err = find_cgroup2_root(root, sizeof(root)))) {
+		*why = "find the cgroup-v2 mount in /proc/self/mountinfo";
+		return err;
+	}
+	if (o->exact_errno && (err = ensure_tracefs())) {
+		*why = "mount tracefs on /sys/kernel/tracing";
+		return err;
+	}
+	l->skel = bindwatch_bpf__open();
+	if (!l->skel) {
+		*why = "open BPF object";
+		return -errno;
+	}
+	err = configure(l->skel, o);
+	if (err) {
+		*why = "size ring buffer";
+		goto cleanup;
+	}
+	set_autoload(l->skel, 0, o->exact_errno);
+	err = bindwatch_bpf__load(l->skel);
+	if (err) {
+		*why = "load cgroup programs";
+		goto cleanup;
+	}
+	l->cgroup_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (l->cgroup_fd < 0) {
+		err = -errno;
+		*why = "open the cgroup-v2 root";
+		goto cleanup;
+	}
+	/* Links, not legacy attachments: they go away with the agent, even on
+	 * SIGKILL, and coexist with what systemd or a runtime attached. */
+	for (i = 0; (p = cgroup_progs(l->skel, i)); i++) {
+		err = add_link(l, bpf_program__attach_cgroup(p, l->cgroup_fd));
+		if (err) {
+			*why = "attach cgroup programs";
+			goto cleanup;
+		}
+	}
+	err = add_link(l, bpf_program__attach(l->skel->progs.tp_set_state));
+	if (err) {
+		*why = "attach the inet_sock_set_state tracepoint";
+		goto cleanup;
+	}
+	if (o->exact_errno) {
+		err = add_link(l, bpf_program__attach(l->skel->progs.tp_sys_exit_bind));
+		if (err) {
+			*why = "attach syscalls:sys_exit_bind";
+			goto cleanup;
+		}
+	}
+	snprintf(l->backend, sizeof(l->backend), "cgroup%s",
+		 o->exact_errno ? "+exact" : "");
+	p_debug("cgroup programs attached to %s", root);
+	return 0;
+cleanup:
+	detach_all(l);
+	return err;
+}
+
+int loader__open(const struct bw_loader_opts *o, struct bw_loader **out,
+		 const char **why)
+{
+	struct bw_loader *l;
+	int err = -EINVAL;
+
+	*why = "allocate";
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	l->cgroup_fd = -1;
+	/* fentry reports the kernel's errno anyway; exact_errno only changes
+	 * what the cgroup backend does. */
+	if (!o->backend || !strcmp(o->backend, "fentry")) {
+		err = try_fentry(l, o, why);
+		if (!err)
+			goto done;
+		if (o->backend)
+			goto cleanup;
+		p_info("fentry backend unavailable (%s: %s); trying cgroup",
+		       *why, strerror(-err));
+	}
+	if (!o->backend || !strcmp(o->backend, "cgroup")) {
+		err = try_cgroup(l, o, why);
+		if (!err)
+			goto done;
+	}
+	goto cleanup;
+done:
+	*out = l;
+	return 0;
+cleanup:
+	free(l);
+	return err;
+}
+
+const char *loader__backend(const struct bw_loader *l)
+{
+	return l->backend;
+}
+
+int loader__ringbuf_fd(const struct bw_loader *l)
+{
+	return bpf_map__fd(l->skel->maps.events);
+}
+
+int loader__drops(const struct bw_loader *l, __u64 *out)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 *vals;
+	__u32 key = 0;
+	int err = 0, i;
+
+	if (ncpu < 0)
+		return ncpu;
+	vals = calloc((size_t)ncpu, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(bpf_map__fd(l->skel->maps.drops), &key, vals)) {
+		err = -errno;
+		goto cleanup;
+	}
+	*out = 0;
+	for (i = 0; i < ncpu; i++)
+		*out += vals[i];
+cleanup:
+	free(vals);
+	return err;
+}
+
+void loader__free(struct bw_loader *l)
+{
+	if (!l)
+		return;
+	detach_all(l);
+	free(l);
+}

@@ -1,0 +1,39 @@
+/* Load the BPF side: open -> configure -> load -> attach, choosing hooks by
+ * trying them. */
+#ifndef BW_LOADER_H
+#define BW_LOADER_H
+
+#include <stddef.h>
+#include <linux/types.h>
+
+struct bw_loader;
+
+struct bw_loader_opts {
+	const char *backend;	/* "fentry", "cgroup", or NULL: try in that order */
+	int exact_errno;	/* cgroup: add sys_exit_bind for the kernel's errno */
+	__u32 pid;		/* 0: all */
+	const __u8 *ports;	/* 8192-byte bitmap, or NULL: all ports */
+	int failed_only;
+	size_t ringbuf_bytes;	/* power of two >= page size */
+	size_t wakeup_bytes;	/* 0: wake the agent for every event */
+	const char *cgroup_root; /* NULL: found in /proc/self/mountinfo */
+};
+
+/*
+ * Load and attach.  On success *out owns the skeleton and every link; on
+ * failure returns -errno and *why (static string) says which step failed.
+ */
+int loader__open(const struct bw_loader_opts *opts, struct bw_loader **out,
+		 const char **why);
+/* "fentry" or "cgroup" (with "+exact" in exact-errno mode). */
+const char *loader__backend(const struct bw_loader *l);
+int loader__ringbuf_fd(const struct bw_loader *l);
+/* Sum of the per-CPU failed-reserve counters; 0 or -errno. */
+int loader__drops(const struct bw_loader *l, __u64 *out);
+/* Detaches everything; accepts NULL. */
+void loader__free(struct bw_loader *l);
+
+/* The cgroup-v2 mount point, from mountinfo; 0 or -ENOENT. */
+int find_cgroup2_root(char *buf, size_t len);
+
+#endif

@@ -1,0 +1,238 @@
+/* bindwatch: argv -> the subcommand that does the work. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <bpf/libbpf.h>
+#include "log.h"
+#include "monitor.h"
+#include "parse.h"
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static int install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL))
+		return -errno;
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (log_level() < BW_LOG_LIBBPF && level == LIBBPF_DEBUG)
+		return 0;
+	if (log_level() < BW_LOG_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: bindwatch [OPTIONS]            watch every inet bind/listen/close\n"
+"\n"
+"Options:\n"
+"  --json                 NDJSON on stdout (ready line, events, summary)\n"
+"  --duration SECONDS     stop after SECONDS (default: until SIGINT/SIGTERM)\n"
+"  --pid PID              only this process\n"
+"  --port PORT            only this port (repeatable)\n"
+"  --failed               only failed binds and listens\n"
+"  --backend NAME         fentry or cgroup (default: the first that works)\n"
+"  --exact-errno          cgroup backend: take each failed bind()'s errno from\n"
+"                         the syscall tracepoint; costs every syscall on the\n"
+"                         host a slow path (see README)\n"
+"  --ringbuf BYTES        ring buffer size, power of two (default 4194304)\n"
+"  --wakeup BYTES         wake the reader once BYTES are pending (default\n"
+"                         ringbuf/16; 0 = every event)\n"
+"  --grace MS             cgroup backend: a bind with no success after MS\n"
+"                         counts as failed (default 50)\n"
+"  -v                     more diagnostics (-vv: libbpf's too)\n"
+"  -h, --help             this text\n"
+"  -V, --version          version\n"
+"\n"
+"Examples:\n"
+"  sudo bindwatch                       everything, as text\n"
+"  sudo bindwatch --failed --json       only failures, as NDJSON\n"
+"  sudo bindwatch --port 10256 --port 10300 --duration 60\n");
+}
+
+enum {
+	OPT_JSON = 256, OPT_DURATION, OPT_PID, OPT_PORT, OPT_FAILED, OPT_BACKEND,
+	OPT_EXACT, OPT_RINGBUF, OPT_WAKEUP, OPT_GRACE,
+};
+
+static const struct option long_opts[] = {
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "pid", required_argument, NULL, OPT_PID },
+	{ "port", required_argument, NULL, OPT_PORT },
+	{ "failed", no_argument, NULL, OPT_FAILED },
+	{ "backend", required_argument, NULL, OPT_BACKEND },
+	{ "exact-errno", no_argument, NULL, OPT_EXACT },
+	{ "ringbuf", required_argument, NULL, OPT_RINGBUF },
+	{ "wakeup", required_argument, NULL, OPT_WAKEUP },
+	{ "grace", required_argument, NULL, OPT_GRACE },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ 0 },
+};
+
+static int bad_value(const char *flag, const char *val, const char *what)
+{
+	p_err("invalid value '%s' for %s: %s", val, flag, what);
+	return 2;
+}
+
+/* Refuse to start where the kernel side cannot possibly load, with the reason. */
+static int preflight(void)
+{
+	struct stat st;
+
+	if (geteuid() != 0) {
+		p_err("bindwatch needs root (CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN, "
+		      "CAP_SYS_RESOURCE) to load its BPF programs");
+		return -EPERM;
+	}
+	if (stat("/sys/kernel/btf/vmlinux", &st)) {
+		p_err("failed to find kernel BTF '/sys/kernel/btf/vmlinux': %s "
+		      "(bindwatch needs a kernel built with CONFIG_DEBUG_INFO_BTF)",
+		      strerror(errno));
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static int cmd_watch(int argc, char **argv)
+{
+	static __u8 ports[8192];
+	struct monitor_opts o;
+	const char *why = "";
+	unsigned long v;
+	unsigned short port;
+	int c, err, nports = 0, wakeup_set = 0;
+
+	memset(&o, 0, sizeof(o));
+	o.load.ringbuf_bytes = 4u << 20;
+	o.grace_ms = 50;
+	o.poll_ms = 100;
+	while ((c = getopt_long(argc, argv, "vhV", long_opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_JSON:
+			o.json = 1;
+			break;
+		case OPT_DURATION:
+			if (parse_uint(optarg, 1, 31536000, &v))
+				return bad_value("--duration", optarg,
+						 "whole seconds from 1 to 31536000");
+			o.duration = (double)v;
+			break;
+		case OPT_PID:
+			if (parse_uint(optarg, 1, 4194304, &v))
+				return bad_value("--pid", optarg, "a pid from 1 to 4194304");
+			o.load.pid = (__u32)v;
+			break;
+		case OPT_PORT:
+			if (parse_port(optarg, 0, &port))
+				return bad_value("--port", optarg, "a port from 1 to 65535");
+			ports[port >> 3] |= (__u8)(1u << (port & 7));
+			nports++;
+			break;
+		case OPT_FAILED:
+			o.load.failed_only = 1;
+			break;
+		case OPT_BACKEND:
+			if (strcmp(optarg, "fentry") && strcmp(optarg, "cgroup"))
+				return bad_value("--backend", optarg,
+						 "one of fentry, cgroup");
+			o.load.backend = optarg;
+			break;
+		case OPT_EXACT:
+			o.load.exact_errno = 1;
+			break;
+		case OPT_RINGBUF:
+			if (parse_uint(optarg, 4096, 1ul << 30, &v) || (v & (v - 1)))
+				return bad_value("--ringbuf", optarg,
+						 "a power of two from 4096 to 1073741824");
+			o.load.ringbuf_bytes = v;
+			break;
+		case OPT_WAKEUP:
+			if (parse_uint(optarg, 0, 1ul << 30, &v))
+				return bad_value("--wakeup", optarg, "bytes, 0 or more");
+			o.load.wakeup_bytes = v;
+			wakeup_set = 1;
+			break;
+		case OPT_GRACE:
+			if (parse_uint(optarg, 1, 10000, &v))
+				return bad_value("--grace", optarg,
+						 "milliseconds from 1 to 10000");
+			o.grace_ms = (unsigned int)v;
+			break;
+		case 'v':
+			log_set_level(log_level() + 1);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("bindwatch %s\n", BW_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		p_err("unexpected argument '%s' (see --help)", argv[optind]);
+		return 2;
+	}
+	if (nports)
+		o.load.ports = ports;
+	if (!wakeup_set)
+		o.load.wakeup_bytes = o.load.ringbuf_bytes / 16;
+	if (o.load.wakeup_bytes >= o.load.ringbuf_bytes) {
+		p_err("--wakeup %zu must be smaller than --ringbuf %zu",
+		      o.load.wakeup_bytes, o.load.ringbuf_bytes);
+		return 2;
+	}
+	/* A pending-bytes wakeup needs a short poll so nothing waits long. */
+	o.poll_ms = o.load.wakeup_bytes ? 100 : 1000;
+
+	libbpf_set_print(libbpf_print);
+	if (preflight())
+		return 1;
+	err = install_signals();
+	if (err) {
+		p_err("failed to install signal handlers: %s", strerror(-err));
+		return 1;
+	}
+	err = monitor_run(&o, &stop_flag, &why);
+	if (err) {
+		p_err("failed to %s: %s", why, strerror(-err));
+		if (err == -EPERM && o.load.backend && !strcmp(o.load.backend, "fentry"))
+			p_err("this kernel refuses BPF trampolines; try --backend cgroup");
+		return 1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	return cmd_watch(argc, argv);
+}

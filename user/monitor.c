@@ -1,0 +1,314 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <bpf/libbpf.h>
+#include "infer.h"
+#include "log.h"
+#include "monitor.h"
+#include "output.h"
+#include "proc.h"
+#include "record.h"
+#include "sbuf.h"
+
+#define PENDING_MAX 4096
+
+/* Attempts (cgroup backend) waiting for their success event, oldest first. */
+struct pending {
+	struct bw_event ev[PENDING_MAX];
+	unsigned int head, count;
+};
+
+struct monitor {
+	const struct monitor_opts *o;
+	struct proc_cache *procs;
+	struct pending pend;
+	struct bw_summary sum;
+	struct sbuf out;
+	__u64 real_minus_mono;	/* wall clock = monotonic + this */
+	__u32 self_netns;
+	unsigned int unpriv_start;
+	int write_err;
+	int listen_err_inferred;
+};
+
+static __u64 now_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
+}
+
+static unsigned int read_unpriv_start(void)
+{
+	unsigned int v = 1024;
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_unprivileged_port_start", "re");
+
+	if (f) {
+		if (fscanf(f, "%u", &v) != 1)
+			v = 1024;
+		fclose(f);
+	}
+	return v;
+}
+
+static void flush_out(struct monitor *m)
+{
+	if (!m->out.len)
+		return;
+	if (fwrite(m->out.buf, 1, m->out.len, stdout) != m->out.len)
+		m->write_err = -EIO;
+	fflush(stdout);
+	sbuf_reset(&m->out);
+}
+
+static void report(struct monitor *m, const struct bw_event *e, int err,
+		   int inferred)
+{
+	struct bw_record *r = calloc(1, sizeof(*r));
+
+	if (!r) {
+		m->write_err = -ENOMEM;
+		return;
+	}
+	r->ev = *e;
+	r->ev.kind = e->kind == BW_EV_BIND_ATTEMPT ? BW_EV_BIND : e->kind;
+	r->ts_real_ns = e->ts_ns + m->real_minus_mono;
+	r->err = err;
+	r->err_inferred = inferred;
+	if (proc_cache__exe(m->procs, e->pid, e->ts_ns, r->exe, sizeof(r->exe)))
+		snprintf(r->exe, sizeof(r->exe), "%.*s", BW_EXE_LEN, e->exe);
+
+	m->sum.events++;
+	switch (r->ev.kind) {
+	case BW_EV_BIND:
+		m->sum.binds++;
+		break;
+	case BW_EV_LISTEN:
+		m->sum.listens++;
+		break;
+	case BW_EV_CLOSE:
+		m->sum.closes++;
+		break;
+	}
+	if (err)
+		m->sum.failed++;
+	if (m->o->json) {
+		output_json_record(&m->out, r);
+		sbuf_putc(&m->out, '\n');
+	} else {
+		output_text_record(&m->out, r);
+	}
+	free(r);
+}
+
+static int infer(struct monitor *m, const struct bw_event *e)
+{
+	int cap = e->uid == 0, local = -1;
+
+	if (e->req_port && e->req_port < m->unpriv_start) {
+		int c = proc_has_net_bind_service(e->pid);
+
+		if (c >= 0)
+			cap = c;
+	}
+	if (e->netns == m->self_netns)
+		local = addr_is_local(e->family, e->addr);
+	return infer_bind_errno(e, cap, m->unpriv_start, local);
+}
+
+/* The default outcome of a pending event whose answer never came. */
+static void settle(struct monitor *m, struct bw_event *e)
+{
+	if (e->kind == BW_EV_BIND_ATTEMPT)		/* no success: failed */
+		report(m, e, infer(m, e), 1);
+	else if (e->kind == BW_EV_LISTEN && !m->o->load.failed_only)
+		report(m, e, 0, 0);			/* no failure: listening */
+	e->kind = 0;
+}
+
+static void expire_pending(struct monitor *m, __u64 now_mono, int all)
+{
+	struct pending *p = &m->pend;
+	__u64 grace = (__u64)m->o->grace_ms * 1000000ull;
+
+	while (p->count) {
+		struct bw_event *e = &p->ev[p->head];
+
+		if (!all && e->kind && e->ts_ns + grace > now_mono)
+			break;
+		if (e->kind)
+			settle(m, e);
+		p->head = (p->head + 1) % PENDING_MAX;
+		p->count--;
+	}
+}
+
+static void push_pending(struct monitor *m, const struct bw_event *e)
+{
+	struct pending *p = &m->pend;
+
+	if (p->count == PENDING_MAX) {		/* full: judge the oldest now */
+		if (p->ev[p->head].kind)
+			settle(m, &p->ev[p->head]);
+		p->head = (p->head + 1) % PENDING_MAX;
+		p->count--;
+	}
+	p->ev[(p->head + p->count) % PENDING_MAX] = *e;
+	p->count++;
+}
+
+/*
+ * A new event for a socket answers its pending one: a bind success cancels
+ * the attempt, a listen failure cancels the tentative listen.  Anything else
+ * settles the pending event first, so a socket's events keep their order.
+ */
+static void answer_pending(struct monitor *m, const struct bw_event *e)
+{
+	struct pending *p = &m->pend;
+	unsigned int i;
+
+	/* The answer normally follows directly: search newest first. */
+	for (i = p->count; i > 0; i--) {
+		struct bw_event *q = &p->ev[(p->head + i - 1) % PENDING_MAX];
+
+		if (!q->kind || q->cookie != e->cookie)
+			continue;
+		if ((q->kind == BW_EV_BIND_ATTEMPT && e->kind == BW_EV_BIND && !e->ret) ||
+		    (q->kind == BW_EV_LISTEN && e->kind == BW_EV_LISTEN && e->ret < 0))
+			q->kind = 0;
+		else
+			settle(m, q);
+		return;
+	}
+}
+
+static int handle_event(void *ctx, void *data, size_t size)
+{
+	struct monitor *m = ctx;
+	const struct bw_event *e = data;
+
+	if (size < sizeof(*e))
+		return 0;
+	if (m->pend.count && e->cookie)
+		answer_pending(m, e);
+	if (e->kind == BW_EV_BIND_ATTEMPT ||
+	    (e->kind == BW_EV_LISTEN && (e->flags & BW_F_TENTATIVE))) {
+		push_pending(m, e);
+		return 0;
+	}
+	if (e->kind == BW_EV_BIND && e->ret > 0)
+		report(m, e, infer(m, e), 1);
+	else if (e->kind == BW_EV_LISTEN)
+		/* the cgroup backend sees a listen fail by the path the kernel
+		 * takes, not by its return value */
+		report(m, e, e->ret < 0 ? -e->ret : 0,
+		       e->ret < 0 && m->listen_err_inferred);
+	else
+		report(m, e, e->ret < 0 ? -e->ret : 0, 0);
+	return 0;
+}
+
+int monitor_run(const struct monitor_opts *o, volatile sig_atomic_t *stop,
+		const char **why)
+{
+	struct bw_loader *l = NULL;
+	struct ring_buffer *rb = NULL;
+	struct monitor *m;
+	struct stat st;
+	__u64 start, deadline = 0, dropped = 0;
+	int err;
+
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->o = o;
+	sbuf_init(&m->out);
+	m->procs = proc_cache__new();
+	if (!m->procs) {
+		err = -ENOMEM;
+		*why = "allocate the process cache";
+		goto cleanup;
+	}
+	m->unpriv_start = read_unpriv_start();
+	if (!stat("/proc/self/ns/net", &st))
+		m->self_netns = (__u32)st.st_ino;
+
+	err = loader__open(&o->load, &l, why);
+	if (err)
+		goto cleanup;
+	m->listen_err_inferred = !strncmp(loader__backend(l), "cgroup", 6);
+	rb = ring_buffer__new(loader__ringbuf_fd(l), handle_event, m, NULL);
+	if (!rb) {
+		err = -errno;
+		*why = "create the ring buffer reader";
+		goto cleanup;
+	}
+	start = now_ns(CLOCK_MONOTONIC);
+	m->real_minus_mono = now_ns(CLOCK_REALTIME) - start;
+	if (o->duration > 0)
+		deadline = start + (__u64)(o->duration * 1e9);
+
+	if (o->json) {
+		output_json_ready(&m->out, loader__backend(l), BW_VERSION);
+		sbuf_putc(&m->out, '\n');
+	} else {
+		p_warn("watching inet bind/listen/close (backend %s); Ctrl-C to stop",
+		       loader__backend(l));
+		output_text_header(&m->out);
+	}
+	flush_out(m);
+
+	while (!*stop) {
+		__u64 now;
+
+		err = ring_buffer__poll(rb, (int)o->poll_ms);
+		if (err < 0 && err != -EINTR) {
+			*why = "read the ring buffer";
+			goto cleanup;
+		}
+		/* Batched wakeups: the poll may time out with data waiting. */
+		ring_buffer__consume(rb);
+		now = now_ns(CLOCK_MONOTONIC);
+		expire_pending(m, now, 0);
+		flush_out(m);
+		if (m->write_err) {
+			err = m->write_err;
+			*why = "write to standard output";
+			goto cleanup;
+		}
+		if (deadline && now >= deadline)
+			break;
+	}
+	/* Drain: whatever the kernel committed before we stop is reported. */
+	ring_buffer__consume(rb);
+	expire_pending(m, now_ns(CLOCK_MONOTONIC), 1);
+	err = loader__drops(l, &dropped);
+	if (err) {
+		*why = "read the drop counters";
+		goto cleanup;
+	}
+	m->sum.dropped = dropped;
+	m->sum.seconds = (double)(now_ns(CLOCK_MONOTONIC) - start) / 1e9;
+	if (o->json) {
+		output_json_summary(&m->out, &m->sum);
+		sbuf_putc(&m->out, '\n');
+	} else {
+		output_text_summary(&m->out, &m->sum);
+	}
+	if (dropped)
+		p_warn("%llu events were dropped in the kernel (ring buffer full); "
+		       "raise --ringbuf", (unsigned long long)dropped);
+	flush_out(m);
+	err = m->write_err;
+cleanup:
+	ring_buffer__free(rb);
+	loader__free(l);
+	proc_cache__free(m->procs);
+	sbuf_free(&m->out);
+	free(m);
+	return err;
+}

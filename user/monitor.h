@@ -1,0 +1,25 @@
+/* The watch loop: ring buffer -> records -> stdout, until stopped. */
+#ifndef BW_MONITOR_H
+#define BW_MONITOR_H
+
+#include <signal.h>
+#include "loader.h"
+
+struct monitor_opts {
+	struct bw_loader_opts load;
+	int json;
+	double duration;	/* seconds, 0: until stopped */
+	unsigned int grace_ms;	/* cgroup backend: how long an attempt waits
+				 * for its success before it counts as failed */
+	unsigned int poll_ms;	/* longest an event waits in the ring */
+};
+
+/*
+ * Load, attach, print the ready line, report until *stop is set or the
+ * duration passes, print the summary.  Returns 0 or -errno; on a load
+ * failure, *why names the step.
+ */
+int monitor_run(const struct monitor_opts *o, volatile sig_atomic_t *stop,
+		const char **why);
+
+#endif

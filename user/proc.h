@@ -1,0 +1,25 @@
+/* What /proc says about a process, cached: the per-event path must not pay a
+ * readlink for every event of a busy process. */
+#ifndef BW_PROC_H
+#define BW_PROC_H
+
+#include <stddef.h>
+#include <linux/types.h>
+
+struct proc_cache;
+
+struct proc_cache *proc_cache__new(void);
+void proc_cache__free(struct proc_cache *c);	/* accepts NULL */
+
+/*
+ * Full path of pid's executable into buf.  now_ns (any monotonic clock)
+ * bounds how stale a cached answer may be.  Returns 0, or -errno when the
+ * process is gone or unreadable (buf is then "").
+ */
+int proc_cache__exe(struct proc_cache *c, __u32 pid, __u64 now_ns, char *buf,
+		    size_t len);
+
+/* Does pid hold CAP_NET_BIND_SERVICE in its effective set? 1, 0 or -errno. */
+int proc_has_net_bind_service(__u32 pid);
+
+#endif

@@ -1,0 +1,59 @@
+/* A kernel event as the agent reports it: decoded, with what user space adds. */
+#ifndef BW_RECORD_H
+#define BW_RECORD_H
+
+#include <linux/types.h>
+#include "bindwatch.h"
+
+#define BW_MAX_HOLDERS	8
+#define BW_MAX_FLAGS	4
+
+/* One socket that conflicts with a failed bind or listen. */
+struct bw_holder {
+	__u64 cookie;		/* 0 when known only from the kernel's tables */
+	__u64 inode;		/* socket inode, 0 if unknown */
+	__u64 since_ns;		/* wall clock, 0 if unknown */
+	__u32 pid;		/* 0 if not resolved to a process */
+	__u32 uid;
+	__u32 netns;
+	__u16 port;
+	__u16 family;
+	__u8 proto;
+	__u8 listening;
+	__u8 addr[16];
+	char comm[BW_COMM_LEN];
+	char exe[256];
+};
+
+struct bw_flag {
+	char kind[24];		/* "collision", "claim", ... */
+	char severity[12];	/* "info", "warning", "error" */
+	char service[64];	/* may be empty */
+	char message[256];
+};
+
+struct bw_record {
+	struct bw_event ev;
+	__u64 ts_real_ns;	/* wall clock, from ev.ts_ns */
+	int err;		/* positive errno, 0 on success */
+	int err_inferred;	/* err deduced, not returned by the kernel */
+	char exe[256];		/* full path, or the kernel's basename, or "" */
+	int nholders;
+	struct bw_holder holders[BW_MAX_HOLDERS];
+	int nflags;
+	struct bw_flag flags[BW_MAX_FLAGS];
+};
+
+/* Names for the numbers in an event; never NULL. */
+const char *kind_name(__u8 kind);
+const char *proto_name(__u8 proto);
+const char *family_name(__u16 family);
+/* "EADDRINUSE" etc.; unknown numbers give "E<number>" in buf. */
+const char *errno_name(int err, char *buf, unsigned long len);
+/* inet_ntop of a family's address; always NUL-terminated. */
+void addr_str(__u16 family, const __u8 addr[16], char *buf, unsigned long len);
+
+/* The option names of opts, in bit order, for JSON and text. */
+extern const char *const bw_opt_names[6];
+
+#endif

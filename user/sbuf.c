@@ -1,0 +1,163 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "sbuf.h"
+
+void sbuf_init(struct sbuf *sb)
+{
+	memset(sb, 0, sizeof(*sb));
+}
+
+void sbuf_free(struct sbuf *sb)
+{
+	if (!sb)
+		return;
+	free(sb->buf);
+	sbuf_init(sb);
+}
+
+void sbuf_reset(struct sbuf *sb)
+{
+	sb->len = 0;
+	if (sb->buf)
+		sb->buf[0] = 0;
+}
+
+static int grow(struct sbuf *sb, size_t extra)
+{
+	size_t need = sb->len + extra + 1;
+	char *nb;
+	size_t cap;
+
+	if (sb->oom)
+		return -1;
+	if (need <= sb->cap)
+		return 0;
+	cap = sb->cap ? sb->cap : 256;
+	while (cap < need)
+		cap *= 2;
+	nb = realloc(sb->buf, cap);
+	if (!nb) {
+		sb->oom = 1;
+		return -1;
+	}
+	sb->buf = nb;
+	sb->cap = cap;
+	return 0;
+}
+
+void sbuf_putc(struct sbuf *sb, char c)
+{
+	if (grow(sb, 1))
+		return;
+	sb->buf[sb->len++] = c;
+	sb->buf[sb->len] = 0;
+}
+
+void sbuf_puts(struct sbuf *sb, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (grow(sb, n))
+		return;
+	memcpy(sb->buf + sb->len, s, n + 1);
+	sb->len += n;
+}
+
+void sbuf_printf(struct sbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || grow(sb, (size_t)n))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	sb->len += (size_t)n;
+}
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	unsigned int cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0) {
+		len = 2;
+		cp = s[0] & 0x1f;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		len = 3;
+		cp = s[0] & 0x0f;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		len = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	/* overlong forms, surrogates and beyond U+10FFFF are not UTF-8 */
+	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+	    (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+void sbuf_json_str(struct sbuf *sb, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, l;
+
+	sbuf_putc(sb, '"');
+	while (i < n && p[i]) {
+		unsigned char c = p[i];
+
+		if (c == '"' || c == '\\') {
+			sbuf_putc(sb, '\\');
+			sbuf_putc(sb, (char)c);
+			i++;
+		} else if (c < 0x20 || c == 0x7f) {
+			sbuf_printf(sb, "\\u%04x", c);
+			i++;
+		} else if (c < 0x80) {
+			sbuf_putc(sb, (char)c);
+			i++;
+		} else if ((l = utf8_len(p + i, n - i)) != 0 &&
+			   !memchr(p + i, 0, l)) {
+			while (l--)
+				sbuf_putc(sb, (char)p[i++]);
+		} else {
+			sbuf_printf(sb, "\\u%04x", c);
+			i++;
+		}
+	}
+	sbuf_putc(sb, '"');
+}
+
+void sbuf_term_str(struct sbuf *sb, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i;
+
+	for (i = 0; i < n && p[i]; i++) {
+		if (p[i] == '\\')
+			sbuf_puts(sb, "\\\\");
+		else if (p[i] < 0x20 || p[i] >= 0x7f)
+			sbuf_printf(sb, "\\x%02x", p[i]);
+		else
+			sbuf_putc(sb, (char)p[i]);
+	}
+}

@@ -1,0 +1,36 @@
+/* A growable string buffer, and the two ways untrusted text goes into one. */
+#ifndef BW_SBUF_H
+#define BW_SBUF_H
+
+#include <stddef.h>
+
+struct sbuf {
+	char *buf;
+	size_t len;
+	size_t cap;
+	int oom;	/* set once an allocation failed; output is then cut */
+};
+
+void sbuf_init(struct sbuf *sb);
+void sbuf_free(struct sbuf *sb);
+void sbuf_reset(struct sbuf *sb);
+void sbuf_putc(struct sbuf *sb, char c);
+void sbuf_puts(struct sbuf *sb, const char *s);
+void sbuf_printf(struct sbuf *sb, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Append s (at most n bytes, stopping at NUL) as a JSON string with quotes.
+ * Control characters become \uXXXX, bytes that are not valid UTF-8 become
+ * \u00XX of the byte, so the output is always valid JSON.
+ */
+void sbuf_json_str(struct sbuf *sb, const char *s, size_t n);
+
+/*
+ * Append s (at most n bytes, stopping at NUL) for a terminal: control
+ * characters, DEL and bytes >= 0x80 become \xHH, backslash becomes \\, so
+ * nothing from the kernel can move the cursor or change colours.
+ */
+void sbuf_term_str(struct sbuf *sb, const char *s, size_t n);
+
+#endif
