@@ -74,10 +74,6 @@ $(OUTPUT)/tests/ktest: tests/kernel/ktest.c tests/kernel/*.h | $(OUTPUT)/tests
 	$(call msg,TEST-CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/kernel $< -o $@
 
-$(OUTPUT)/tests/iouring_bind: tests/kernel/iouring_bind.c | $(OUTPUT)/tests
-	$(call msg,TEST-CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< -o $@
-
 test-bins: bindwatch $(UNIT_BINS) $(OUTPUT)/tests/ktest
 .PHONY: test-bins
 
