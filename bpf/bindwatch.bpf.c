@@ -80,7 +80,13 @@ static __always_inline int port_wanted(__u16 port)
 {
 	if (!filter_ports_on)
 		return 1;
-	return (filter_ports[port >> 3] >> (port & 7)) & 1;
+	__u32 idx = (__u32)port >> 3;
+
+	/* Clang drops a C-level mask as redundant, and the 6.1 verifier loses
+	 * the port's bounds across a stack spill: mask in BPF itself. */
+	asm volatile("%0 &= 0x1fff" : "+r"(idx));
+
+	return (filter_ports[idx] >> (port & 7)) & 1;
 }
 
 static __always_inline int pid_wanted(__u32 tgid)
@@ -230,7 +236,7 @@ static __always_inline struct sock_state *state_of(const struct sock *sk,
 static __always_inline int on_bind_exit(struct socket *sock,
 					const struct sockaddr *uaddr, int ret)
 {
-	struct sock *sk = BPF_CORE_READ(sock, sk);
+	struct sock *sk = sock->sk;	/* trusted BTF pointer, usable for sk storage */
 	__u64 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct sock_state *st;
 	struct bw_event *e;
@@ -310,7 +316,7 @@ static __always_inline int emit_sock_event(const struct sock *sk, __u8 kind,
 SEC("fexit/inet_listen")
 int BPF_PROG(fexit_inet_listen, struct socket *sock, int backlog, int ret)
 {
-	struct sock *sk = BPF_CORE_READ(sock, sk);
+	struct sock *sk = sock->sk;	/* trusted BTF pointer, usable for sk storage */
 	struct sock_state *st;
 
 	if (!sk || !pid_wanted(bpf_get_current_pid_tgid() >> 32))
@@ -342,7 +348,7 @@ static __always_inline int on_release(const struct sock *sk)
 SEC("fentry/inet_release")
 int BPF_PROG(fentry_inet_release, struct socket *sock)
 {
-	struct sock *sk = BPF_CORE_READ(sock, sk);
+	struct sock *sk = sock->sk;	/* trusted BTF pointer, usable for sk storage */
 
 	if (!sk)
 		return 0;

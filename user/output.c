@@ -152,11 +152,12 @@ void output_json_summary(struct sbuf *sb, const struct bw_summary *s)
 
 void output_text_header(struct sbuf *sb)
 {
-	sbuf_printf(sb, "%-8s %-6s %7s %-12s %-5s %-23s %5s %s\n", "TIME", "EVENT",
+	sbuf_printf(sb, "%-8s %-6s %7s %-11s %-5s %-16s %5s %s\n", "TIME", "EVENT",
 		    "PID", "COMM", "PROTO", "ADDRESS", "PORT", "RESULT");
 }
 
-/* Short option codes, so the line stays under 80 columns. */
+/* Short option codes (R reuseaddr, P reuseport, F freebind, T transparent,
+ * 6 v6only, D bound to a device), so the line stays under 80 columns. */
 static void text_opts(struct sbuf *sb, __u8 opts)
 {
 	static const char codes[] = "RPFT6D";
@@ -165,11 +166,9 @@ static void text_opts(struct sbuf *sb, __u8 opts)
 	if (!opts)
 		return;
 	sbuf_putc(sb, ' ');
-	sbuf_putc(sb, '[');
 	for (i = 0; i < 6; i++)
 		if (opts & (1u << i))
 			sbuf_putc(sb, codes[i]);
-	sbuf_putc(sb, ']');
 }
 
 void output_text_record(struct sbuf *sb, const struct bw_record *r)
@@ -188,7 +187,7 @@ void output_text_record(struct sbuf *sb, const struct bw_record *r)
 		 e->family == 10 ? '6' : '4');
 	sbuf_init(&comm);
 	sbuf_term_str(&comm, e->comm, sizeof(e->comm));
-	sbuf_printf(sb, "%-8s %-6s %7u %-12.12s %-5s %-23s %5u ", tbuf,
+	sbuf_printf(sb, "%-8s %-6s %7u %-11.11s %-5s %-16s %5u ", tbuf,
 		    kind_name(e->kind), e->pid, comm.buf ? comm.buf : "", proto, a,
 		    e->port);
 	sbuf_free(&comm);

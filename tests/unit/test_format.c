@@ -1,0 +1,164 @@
+/* JSON escaping, terminal neutralising, record formatting, errno inference. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include "infer.h"
+#include "output.h"
+#include "parse.h"
+#include "tap.h"
+
+static void test_json_str(void)
+{
+	static const struct { const char *in; size_t n; const char *want; } cases[] = {
+		{ "plain", 16, "\"plain\"" },
+		{ "q\"b\\s", 16, "\"q\\\"b\\\\s\"" },
+		{ "esc\x1b[31m", 16, "\"esc\\u001b[31m\"" },
+		{ "nl\ntab\t", 16, "\"nl\\u000atab\\u0009\"" },
+		{ "del\x7f", 16, "\"del\\u007f\"" },
+		{ "caf\xc3\xa9", 16, "\"caf\xc3\xa9\"" },		/* valid UTF-8 kept */
+		{ "bad\xff\xfe", 16, "\"bad\\u00ff\\u00fe\"" },		/* invalid bytes escaped */
+		{ "cut\xc3", 16, "\"cut\\u00c3\"" },			/* truncated sequence */
+		{ "over\xc0\xaf", 16, "\"over\\u00c0\\u00af\"" },	/* overlong */
+		{ "sixteenbytes!!!!MORE", 16, "\"sixteenbytes!!!!\"" },	/* no NUL: bounded */
+		{ "", 16, "\"\"" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sbuf sb;
+
+		sbuf_init(&sb);
+		sbuf_json_str(&sb, cases[i].in, cases[i].n);
+		CHECK_STR(sb.buf, cases[i].want);
+		sbuf_free(&sb);
+	}
+}
+
+static void test_term_str(void)
+{
+	static const struct { const char *in; const char *want; } cases[] = {
+		{ "nginx", "nginx" },
+		{ "a\x1b[2Jb", "a\\x1b[2Jb" },
+		{ "back\\slash", "back\\\\slash" },
+		{ "\r\n", "\\x0d\\x0a" },
+		{ "hi\xc3\xa9", "hi\\xc3\\xa9" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sbuf sb;
+
+		sbuf_init(&sb);
+		sbuf_term_str(&sb, cases[i].in, 64);
+		sbuf_putc(&sb, 0);
+		CHECK_STR(sb.buf, cases[i].want);
+		sbuf_free(&sb);
+	}
+}
+
+static void test_parse(void)
+{
+	static const struct { const char *in; int allow0; int err; unsigned short v; } cases[] = {
+		{ "1", 0, 0, 1 }, { "65535", 0, 0, 65535 }, { "65536", 0, -ERANGE, 0 },
+		{ "0", 0, -ERANGE, 0 }, { "0", 1, 0, 0 }, { "-1", 0, -EINVAL, 0 },
+		{ "+5", 0, -EINVAL, 0 }, { " 5", 0, -EINVAL, 0 }, { "5 ", 0, -EINVAL, 0 },
+		{ "80x", 0, -EINVAL, 0 }, { "", 0, -EINVAL, 0 },
+		{ "99999999999999999999999", 0, -ERANGE, 0 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		unsigned short v = 0;
+		int err = parse_port(cases[i].in, cases[i].allow0, &v);
+
+		CHECK(err == cases[i].err && (err || v == cases[i].v),
+		      "parse_port('%s') = %d (%u), want %d (%u)", cases[i].in, err, v,
+		      cases[i].err, cases[i].v);
+	}
+}
+
+static struct bw_record sample(void)
+{
+	struct bw_record r;
+
+	memset(&r, 0, sizeof(r));
+	r.ev.kind = BW_EV_BIND;
+	r.ev.pid = 4242;
+	r.ev.tid = 4243;
+	r.ev.uid = 1000;
+	r.ev.netns = 4026531840u;
+	r.ev.cgroup_id = 77;
+	r.ev.family = AF_INET;
+	r.ev.proto = IPPROTO_TCP;
+	r.ev.port = 10397;
+	r.ev.req_port = 10397;
+	r.ev.opts = BW_OPT_REUSEADDR | BW_OPT_V6ONLY;
+	r.ev.cookie = 99;
+	r.ev.addr[0] = 127;
+	r.ev.addr[3] = 1;
+	memcpy(r.ev.comm, "late\x1b" "comer", 11);
+	r.ts_real_ns = 1795086141123456789ull;	/* 2026-11-19T11:02:21.123456Z */
+	r.err = EADDRINUSE;
+	r.err_inferred = 1;
+	return r;
+}
+
+static void test_json_record(void)
+{
+	struct bw_record r = sample();
+	struct sbuf sb;
+
+	sbuf_init(&sb);
+	output_json_record(&sb, &r);
+	CHECK_STR(sb.buf,
+		  "{\"event\":\"bind\",\"ts\":\"2026-11-19T11:02:21.123456Z\",\"pid\":4242,"
+		  "\"tid\":4243,\"uid\":1000,\"comm\":\"late\\u001bcomer\",\"exe\":null,"
+		  "\"cgroup_id\":77,\"netns\":4026531840,\"family\":\"ipv4\",\"proto\":\"tcp\","
+		  "\"addr\":\"127.0.0.1\",\"port\":10397,\"requested_port\":10397,"
+		  "\"opts\":[\"reuseaddr\",\"v6only\"],\"errno\":\"EADDRINUSE\","
+		  "\"errno_source\":\"inferred\",\"ret\":-98,\"sock\":99,\"holders\":[],"
+		  "\"flags\":[],\"container\":null}");
+	sbuf_free(&sb);
+}
+
+static void test_text_record(void)
+{
+	struct bw_record r = sample();
+	struct sbuf sb;
+	char *nl;
+
+	sbuf_init(&sb);
+	output_text_record(&sb, &r);
+	CHECK(!strchr(sb.buf, '\x1b'), "raw ESC on the terminal: %s", sb.buf);
+	CHECK(strstr(sb.buf, "late\\x1bcom") != NULL, "comm not neutralised: %s", sb.buf);
+	CHECK(strstr(sb.buf, "EADDRINUSE?") != NULL, "inferred errno not marked: %s", sb.buf);
+	nl = strchr(sb.buf, '\n');
+	CHECK(nl && nl - sb.buf < 80, "line of %ld columns: %s", nl ? (long)(nl - sb.buf) : -1L,
+	      sb.buf);
+	sbuf_reset(&sb);
+	output_text_header(&sb);
+	CHECK(strlen(sb.buf) < 80, "header of %zu columns", strlen(sb.buf));
+	sbuf_free(&sb);
+}
+
+static void test_infer(void)
+{
+	struct bw_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.req_port = 80;
+	CHECK(infer_bind_errno(&e, 0, 1024, 1) == EACCES, "port 80 without cap");
+	CHECK(infer_bind_errno(&e, 1, 1024, 1) == EADDRINUSE, "port 80 with cap");
+	e.req_port = 8080;
+	CHECK(infer_bind_errno(&e, 0, 1024, 0) == EADDRNOTAVAIL, "foreign address");
+	e.opts = BW_OPT_FREEBIND;
+	CHECK(infer_bind_errno(&e, 0, 1024, 0) == EADDRINUSE, "freebind allows foreign");
+	e.opts = 0;
+	CHECK(infer_bind_errno(&e, 0, 1024, -1) == EADDRINUSE, "unknown locality");
+	CHECK(infer_bind_errno(&e, 0, 0, 1) == EADDRINUSE, "unprivileged start 0");
+}
+
+int main(void)
+{
+	test_json_str();
+	test_term_str();
+	test_parse();
+	test_json_record();
+	test_text_record();
+	test_infer();
+	return tap_done("test_format");
+}

@@ -1,0 +1,9 @@
+#!/bin/sh
+# Install what bindwatch needs to build, run and test on Debian 12.
+set -eu
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends \
+	make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev linux-libc-dev \
+	bpftool iproute2 procps qemu-system-x86 busybox-static cpio \
+	libbpf-tools bpftrace libwireshark-data ca-certificates >/dev/null
