@@ -289,11 +289,10 @@ int loader__ringbuf_fd(const struct bw_loader *l)
 	return bpf_map__fd(l->skel->maps.events);
 }
 
-int loader__drops(const struct bw_loader *l, __u64 *out)
+int loader__counter(const struct bw_loader *l, __u32 key, __u64 *out)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	__u64 *vals;
-	__u32 key = 0;
 	int err = 0, i;
 
 	if (ncpu < 0)

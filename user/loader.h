@@ -28,8 +28,10 @@ int loader__open(const struct bw_loader_opts *opts, struct bw_loader **out,
 /* "fentry" or "cgroup" (with "+exact" in exact-errno mode). */
 const char *loader__backend(const struct bw_loader *l);
 int loader__ringbuf_fd(const struct bw_loader *l);
-/* Sum of the per-CPU failed-reserve counters; 0 or -errno. */
-int loader__drops(const struct bw_loader *l, __u64 *out);
+#define BW_CNT_DROPPED		0	/* failed ring-buffer reserves */
+#define BW_CNT_UNTRACKED	1	/* sockets the kernel's state table had no room for */
+/* Sum of one per-CPU counter over all CPUs; 0 or -errno. */
+int loader__counter(const struct bw_loader *l, __u32 key, __u64 *out);
 /* Detaches everything; accepts NULL. */
 void loader__free(struct bw_loader *l);
 

@@ -286,7 +286,9 @@ int monitor_run(const struct monitor_opts *o, volatile sig_atomic_t *stop,
 	/* Drain: whatever the kernel committed before we stop is reported. */
 	ring_buffer__consume(rb);
 	expire_pending(m, now_ns(CLOCK_MONOTONIC), 1);
-	err = loader__drops(l, &dropped);
+	err = loader__counter(l, BW_CNT_DROPPED, &dropped);
+	if (!err)
+		err = loader__counter(l, BW_CNT_UNTRACKED, &m->sum.untracked);
 	if (err) {
 		*why = "read the drop counters";
 		goto cleanup;
@@ -299,6 +301,9 @@ int monitor_run(const struct monitor_opts *o, volatile sig_atomic_t *stop,
 	} else {
 		output_text_summary(&m->out, &m->sum);
 	}
+	if (m->sum.untracked)
+		p_warn("%llu sockets were not tracked (kernel state table full); "
+		       "their close may go unreported", (unsigned long long)m->sum.untracked);
 	if (dropped)
 		p_warn("%llu events were dropped in the kernel (ring buffer full); "
 		       "raise --ringbuf", (unsigned long long)dropped);

@@ -142,9 +142,10 @@ void output_json_ready(struct sbuf *sb, const char *backend, const char *version
 void output_json_summary(struct sbuf *sb, const struct bw_summary *s)
 {
 	sbuf_printf(sb, "{\"event\":\"summary\",\"events\":%llu,\"dropped\":%llu,"
-		    "\"binds\":%llu,\"listens\":%llu,\"closes\":%llu,\"failed\":%llu,"
-		    "\"seconds\":%.3f}",
+		    "\"untracked\":%llu,\"binds\":%llu,\"listens\":%llu,\"closes\":%llu,"
+		    "\"failed\":%llu,\"seconds\":%.3f}",
 		    (unsigned long long)s->events, (unsigned long long)s->dropped,
+		    (unsigned long long)s->untracked,
 		    (unsigned long long)s->binds, (unsigned long long)s->listens,
 		    (unsigned long long)s->closes, (unsigned long long)s->failed,
 		    s->seconds);

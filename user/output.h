@@ -8,6 +8,7 @@
 struct bw_summary {
 	__u64 events;		/* records reported */
 	__u64 dropped;		/* failed ring-buffer reserves in the kernel */
+	__u64 untracked;	/* sockets the kernel's state table had no room for */
 	__u64 binds, listens, closes, failed;
 	double seconds;
 };

@@ -1,0 +1,153 @@
+#!/bin/sh
+# bindwatch benchmark (POSIX sh: it also runs inside the busybox VM).
+# Interleaves configurations (A B C A B C ...) and reports medians and ratios
+# to the no-monitor baseline measured in the same run.
+#   BENCH_ROUNDS (7)  rounds;  BENCH_SCALE (1) iteration multiplier
+#   BENCH_STORM_S (3) storm seconds
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+BW=${BW:-$top/bindwatch}
+BENCH=${BENCH:-$top/.output/bench/bench}
+rounds=${BENCH_ROUNDS:-7}
+scale=${BENCH_SCALE:-1}
+storm_s=${BENCH_STORM_S:-3}
+tmp=$(mktemp -d /tmp/bwbench.XXXXXX)
+trap 'stop_monitor; rm -rf "$tmp"' EXIT
+mon_pid=
+
+wait_line() {	# file pattern seconds
+	i=0
+	while [ $i -lt $(($3 * 10)) ]; do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1; i=$((i + 1))
+	done
+	return 1
+}
+
+start_monitor() {	# config
+	: > "$tmp/mon.out"
+	case $1 in
+	none) mon_pid=; return 0 ;;
+	bw-fentry) "$BW" --json --backend fentry > "$tmp/mon.out" 2>"$tmp/mon.err" & ;;
+	bw-cgroup) "$BW" --json --backend cgroup > "$tmp/mon.out" 2>"$tmp/mon.err" & ;;
+	bw-cgroup-exact) "$BW" --json --backend cgroup --exact-errno > "$tmp/mon.out" 2>"$tmp/mon.err" & ;;
+	bpftrace) bpftrace -e 'tracepoint:syscalls:sys_enter_bind { @t[tid] = 1; } tracepoint:syscalls:sys_exit_bind /@t[tid]/ { printf("%d %s %d\n", pid, comm, args->ret); delete(@t[tid]); }' > "$tmp/mon.out" 2>"$tmp/mon.err" & ;;
+	bindsnoop) bindsnoop > "$tmp/mon.out" 2>"$tmp/mon.err" & ;;
+	esac
+	mon_pid=$!
+	case $1 in
+	bw-*) wait_line "$tmp/mon.out" '"ready"' 30 ;;
+	bpftrace) wait_line "$tmp/mon.out" 'Attaching' 60 ;;
+	bindsnoop) wait_line "$tmp/mon.out" 'PID' 30 ;;
+	esac
+	rc=$?
+	sleep 0.3
+	kill -0 "$mon_pid" 2>/dev/null || rc=1
+	return $rc
+}
+
+stop_monitor() {
+	[ -n "$mon_pid" ] || return 0
+	kill -INT "$mon_pid" 2>/dev/null
+	wait "$mon_pid" 2>/dev/null
+	mon_pid=
+}
+
+# Which configurations this kernel allows.
+configs=none
+for c in bw-fentry bw-cgroup bw-cgroup-exact bpftrace bindsnoop; do
+	case $c in
+	bpftrace) command -v bpftrace >/dev/null 2>&1 || { echo "# skip bpftrace: not installed"; continue; } ;;
+	bindsnoop) command -v bindsnoop >/dev/null 2>&1 || { echo "# skip bindsnoop: not installed"; continue; } ;;
+	esac
+	if start_monitor $c; then
+		configs="$configs $c"
+	else
+		echo "# skip $c: $(tail -1 "$tmp/mon.err" 2>/dev/null)"
+	fi
+	stop_monitor
+done
+echo "# kernel $(uname -r), $(nproc) cpus, $(date -u +%Y-%m-%dT%H:%MZ), configs: $configs"
+
+n_bind=$((20000 * scale)); n_pid=$((300000 * scale))
+r=1
+while [ $r -le "$rounds" ]; do
+	for c in $configs; do
+		start_monitor $c || { echo "# $c failed to start in round $r"; continue; }
+		for op in bind listen udp getppid; do
+			n=$n_bind; [ $op = getppid ] && n=$n_pid
+			echo "$c $op $("$BENCH" $op $n)" >> "$tmp/results"
+		done
+		stop_monitor
+	done
+	r=$((r + 1))
+done
+
+echo
+echo "Cost per operation: median ns over $rounds interleaved rounds (ratio to none)"
+awk -v order="$configs" '
+{ v[$1 " " $2] = v[$1 " " $2] " " $3 }
+function median(s,   a, n, i, j, t) {
+	n = split(s, a, " ")
+	for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+END {
+	split("bind listen udp getppid", ops, " ")
+	printf "| %-16s | %-18s | %-18s | %-18s | %-18s |\n", "config", "(a) bind cycle", "(b) +listen", "(c) udp bind", "(d) getppid"
+	printf "|%s|%s|%s|%s|%s|\n", "---", "---", "---", "---", "---"
+	nc = split(order, cs, " ")
+	for (k = 1; k <= nc; k++) {
+		c = cs[k]; line = sprintf("| %-16s |", c)
+		for (o = 1; o <= 4; o++) {
+			m = median(v[c " " ops[o]]); b = median(v["none " ops[o]])
+			line = line sprintf(" %7.0f (%5.2fx) |", m, b ? m / b : 0)
+		}
+		print line
+	}
+}' "$tmp/results"
+
+# Storm: the highest bind rate two processes make, with bindwatch watching.
+storm_cfg=bw-cgroup
+echo "$configs" | grep -q bw-fentry && storm_cfg=bw-fentry
+echo
+echo "Storm ($storm_cfg, 2 processes, ${storm_s}s of socket+bind+close)"
+base=$("$BENCH" storm 2 "$storm_s")
+echo "  no monitor:      $(echo $base | cut -d' ' -f1) binds/s"
+for ring in default 4096; do
+	args="--json --backend ${storm_cfg#bw-}"
+	[ $ring = 4096 ] && args="$args --ringbuf 4096"
+	"$BW" $args > "$tmp/storm.out" 2>/dev/null &
+	mon_pid=$!
+	wait_line "$tmp/storm.out" '"ready"' 30
+	cpu0=$(awk '{print $14 + $15}' /proc/$mon_pid/stat)
+	res=$("$BENCH" storm 2 "$storm_s")
+	cpu1=$(awk '{print $14 + $15}' /proc/$mon_pid/stat)
+	rss=$(awk '/VmRSS/ {print $2}' /proc/$mon_pid/status)
+	stop_monitor
+	total=$(echo $res | cut -d' ' -f2)
+	sum=$(tail -1 "$tmp/storm.out")
+	binds=$(echo "$sum" | sed 's/.*"binds":\([0-9]*\).*/\1/')
+	closes=$(echo "$sum" | sed 's/.*"closes":\([0-9]*\).*/\1/')
+	dropped=$(echo "$sum" | sed 's/.*"dropped":\([0-9]*\).*/\1/')
+	tck=$(getconf CLK_TCK 2>/dev/null || echo 100)
+	echo "  ring $ring: $(echo $res | cut -d' ' -f1) binds/s; generated $((2 * total)) events," \
+		"delivered $((binds + closes)), dropped $dropped," \
+		"exact: $([ $((binds + closes + dropped)) -eq $((2 * total)) ] && echo yes || echo NO);" \
+		"agent CPU $(awk -v a=$cpu0 -v b=$cpu1 -v s=$storm_s -v t=$tck 'BEGIN {printf "%.0f%%", (b - a) / t / s * 100}'), RSS $((rss / 1024)) MiB"
+done
+
+# Idle cost and start-up time.
+"$BW" --json > "$tmp/idle.out" 2>/dev/null &
+mon_pid=$!
+wait_line "$tmp/idle.out" '"ready"' 30
+cpu0=$(awk '{print $14 + $15}' /proc/$mon_pid/stat)
+sleep 5
+cpu1=$(awk '{print $14 + $15}' /proc/$mon_pid/stat)
+rss=$(awk '/VmRSS/ {print $2}' /proc/$mon_pid/status)
+stop_monitor
+echo
+echo "Idle: agent CPU $((cpu1 - cpu0)) ticks in 5 s, RSS $((rss / 1024)) MiB ($rss KiB)"
+ready_ms=""
+for i in 1 2 3 4 5; do ready_ms="$ready_ms $("$BENCH" ready "$BW" --json)"; done
+echo "Start to ready line (ms, 5 runs):$ready_ms"

@@ -1,0 +1,381 @@
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include "snapshot.h"
+
+#define TCP_LISTEN_STATE 10
+
+__u32 netns_inode_of_fd(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) ? 0 : (__u32)st.st_ino;
+}
+
+static int push(struct snapshot *s, const struct snap_sock *ss)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 256;
+		struct snap_sock *n = realloc(s->socks, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		s->socks = n;
+		s->cap = cap;
+	}
+	s->socks[s->n++] = *ss;
+	return 0;
+}
+
+/* One sock_diag dump (family x protocol) on a netlink socket of one netns. */
+static int dump(struct snapshot *s, int nl, __u8 family, __u8 proto,
+		__u32 states, __u32 netns, __u16 port)
+{
+	struct {
+		struct nlmsghdr nlh;
+		struct inet_diag_req_v2 r;
+	} req;
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	static char buf[32768];
+	int err = 0, done = 0;
+
+	memset(&req, 0, sizeof(req));
+	req.nlh.nlmsg_len = sizeof(req);
+	req.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	req.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	req.r.sdiag_family = family;
+	req.r.sdiag_protocol = proto;
+	req.r.idiag_states = states;
+	if (sendto(nl, &req, sizeof(req), 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return -errno;
+	while (!done) {
+		ssize_t n = recv(nl, buf, sizeof(buf), 0);
+		struct nlmsghdr *h;
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+			struct inet_diag_msg *m = NLMSG_DATA(h);
+			struct snap_sock ss;
+
+			if (h->nlmsg_type == NLMSG_DONE) {
+				done = 1;
+				break;
+			}
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				struct nlmsgerr *e = NLMSG_DATA(h);
+
+				/* a protocol the kernel does not have: nothing to list */
+				return e->error == -ENOENT ? 0 : e->error;
+			}
+			if (ntohs(m->id.idiag_sport) == 0)
+				continue;
+			if (port && ntohs(m->id.idiag_sport) != port)
+				continue;
+			memset(&ss, 0, sizeof(ss));
+			ss.h.family = m->idiag_family;
+			ss.h.proto = proto;
+			ss.h.port = ntohs(m->id.idiag_sport);
+			ss.h.uid = m->idiag_uid;
+			ss.h.inode = m->idiag_inode;
+			ss.h.netns = netns;
+			ss.h.listening = m->idiag_state == TCP_LISTEN_STATE && proto == IPPROTO_TCP;
+			memcpy(ss.h.addr, m->id.idiag_src, family == AF_INET6 ? 16 : 4);
+			ss.cookie = (__u64)m->id.idiag_cookie[0] |
+				    ((__u64)m->id.idiag_cookie[1] << 32);
+			ss.h.cookie = ss.cookie;
+			err = push(s, &ss);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+/* All dumps of one netns.  Enters it only for the netlink socket's creation:
+ * a netlink socket belongs to the netns it was created in. */
+static int take_one(struct snapshot *s, int netns_fd, int self_fd, __u16 port)
+{
+	static const struct { __u8 family, proto; __u32 states; } q[] = {
+		{ AF_INET, IPPROTO_TCP, 1u << TCP_LISTEN_STATE },
+		{ AF_INET6, IPPROTO_TCP, 1u << TCP_LISTEN_STATE },
+		{ AF_INET, IPPROTO_UDP, ~0u },
+		{ AF_INET6, IPPROTO_UDP, ~0u },
+	};
+	__u32 netns = netns_inode_of_fd(netns_fd);
+	int nl, err = 0;
+	size_t i;
+
+	if (setns(netns_fd, CLONE_NEWNET))
+		return -errno;
+	nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	err = nl < 0 ? -errno : 0;
+	if (setns(self_fd, CLONE_NEWNET) && !err)
+		err = -errno;
+	if (err)
+		goto cleanup;
+	for (i = 0; i < sizeof(q) / sizeof(q[0]) && !err; i++)
+		err = dump(s, nl, q[i].family, q[i].proto, q[i].states, netns, port);
+cleanup:
+	if (nl >= 0)
+		close(nl);
+	return err;
+}
+
+struct inode_ix {
+	__u64 inode;
+	size_t ix;
+};
+
+static int cmp_inode(const void *a, const void *b)
+{
+	const struct inode_ix *x = a, *y = b;
+
+	return x->inode < y->inode ? -1 : x->inode > y->inode;
+}
+
+static int is_pid(const char *name)
+{
+	for (; *name; name++)
+		if (*name < '0' || *name > '9')
+			return 0;
+	return 1;
+}
+
+/* Map socket inodes to the processes holding them, as ss -p and lsof do. */
+static int resolve_owners(struct snapshot *s)
+{
+	struct inode_ix *ix;
+	struct dirent *p, *f;
+	DIR *proc, *fds;
+	size_t i;
+
+	if (!s->n)
+		return 0;
+	ix = malloc(s->n * sizeof(*ix));
+	if (!ix)
+		return -ENOMEM;
+	for (i = 0; i < s->n; i++) {
+		ix[i].inode = s->socks[i].h.inode;
+		ix[i].ix = i;
+	}
+	qsort(ix, s->n, sizeof(*ix), cmp_inode);
+	proc = opendir("/proc");
+	if (!proc) {
+		free(ix);
+		return -errno;
+	}
+	while ((p = readdir(proc))) {
+		char path[300], link[64];
+		int dfd;
+
+		if (!is_pid(p->d_name))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/fd", p->d_name);
+		dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd < 0)
+			continue;
+		fds = fdopendir(dfd);
+		if (!fds) {
+			close(dfd);
+			continue;
+		}
+		while ((f = readdir(fds))) {
+			struct inode_ix key, *hit;
+			ssize_t n = readlinkat(dfd, f->d_name, link, sizeof(link) - 1);
+			unsigned long long ino;
+
+			if (n <= 8)
+				continue;
+			link[n] = 0;
+			if (strncmp(link, "socket:[", 8) || sscanf(link + 8, "%llu", &ino) != 1)
+				continue;
+			key.inode = ino;
+			hit = bsearch(&key, ix, s->n, sizeof(*ix), cmp_inode);
+			if (!hit)
+				continue;
+			/* several sockets may share an inode entry only by fd passing:
+			 * the first process found is named */
+			while (hit > ix && hit[-1].inode == ino)
+				hit--;
+			for (; hit < ix + s->n && hit->inode == ino; hit++) {
+				struct bw_holder *h = &s->socks[hit->ix].h;
+				char cpath[300];
+				FILE *cf;
+
+				if (h->pid)
+					continue;
+				h->pid = (__u32)atoi(p->d_name);
+				snprintf(cpath, sizeof(cpath), "/proc/%s/comm", p->d_name);
+				cf = fopen(cpath, "re");
+				if (cf) {
+					if (fgets(h->comm, sizeof(h->comm), cf))
+						h->comm[strcspn(h->comm, "\n")] = 0;
+					fclose(cf);
+				}
+				snprintf(cpath, sizeof(cpath), "/proc/%s/exe", p->d_name);
+				n = readlink(cpath, h->exe, sizeof(h->exe) - 1);
+				h->exe[n > 0 ? n : 0] = 0;
+			}
+		}
+		closedir(fds);
+	}
+	closedir(proc);
+	free(ix);
+	return 0;
+}
+
+/* Every netns on the host once: /run/netns names first, then processes'. */
+static int for_each_netns(struct snapshot *s, int self_fd, __u16 port)
+{
+	__u32 *seen = NULL;
+	size_t nseen = 0, cap = 0;
+	const char *dirs[] = { "/run/netns", "/proc" };
+	int err = 0;
+
+	for (int d = 0; d < 2 && !err; d++) {
+		DIR *dir = opendir(dirs[d]);
+		struct dirent *e;
+
+		if (!dir)
+			continue;
+		while (!err && (e = readdir(dir))) {
+			char path[300];
+			struct stat st;
+			size_t i;
+			int fd;
+
+			if (e->d_name[0] == '.' || (d == 1 && !is_pid(e->d_name)))
+				continue;
+			snprintf(path, sizeof(path), d ? "/proc/%s/ns/net" : "/run/netns/%s",
+				 e->d_name);
+			if (stat(path, &st))
+				continue;
+			for (i = 0; i < nseen && seen[i] != (__u32)st.st_ino; i++)
+				;
+			if (i < nseen)
+				continue;
+			if (nseen == cap) {
+				__u32 *n = realloc(seen, (cap = cap ? cap * 2 : 64) * sizeof(*n));
+
+				if (!n) {
+					err = -ENOMEM;
+					break;
+				}
+				seen = n;
+			}
+			seen[nseen++] = (__u32)st.st_ino;
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				continue;	/* the process went away */
+			err = take_one(s, fd, self_fd, port);
+			close(fd);
+		}
+		closedir(dir);
+	}
+	free(seen);
+	return err;
+}
+
+int snapshot__take(struct snapshot *s, int netns_fd, __u16 port, int owners)
+{
+	int self_fd, err;
+
+	memset(s, 0, sizeof(*s));
+	self_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self_fd < 0)
+		return -errno;
+	s->self_netns = netns_inode_of_fd(self_fd);
+	if (netns_fd >= 0)
+		err = take_one(s, netns_fd, self_fd, port);
+	else
+		err = for_each_netns(s, self_fd, port);
+	if (!err && owners)
+		err = resolve_owners(s);
+	close(self_fd);
+	if (err)
+		snapshot__free(s);
+	return err;
+}
+
+void snapshot__free(struct snapshot *s)
+{
+	free(s->socks);
+	s->socks = NULL;
+	s->n = s->cap = 0;
+}
+
+int netns_open_by_inode(__u32 inode)
+{
+	const char *dirs[] = { "/run/netns", "/proc" };
+
+	for (int d = 0; d < 2; d++) {
+		DIR *dir = opendir(dirs[d]);
+		struct dirent *e;
+
+		if (!dir)
+			continue;
+		while ((e = readdir(dir))) {
+			char path[300];
+			struct stat st;
+
+			if (e->d_name[0] == '.' || (d == 1 && !is_pid(e->d_name)))
+				continue;
+			snprintf(path, sizeof(path), d ? "/proc/%s/ns/net" : "/run/netns/%s",
+				 e->d_name);
+			if (!stat(path, &st) && (__u32)st.st_ino == inode) {
+				int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+				closedir(dir);
+				return fd < 0 ? -errno : fd;
+			}
+		}
+		closedir(dir);
+	}
+	return -ENOENT;
+}
+
+void netns_name(__u32 inode, __u32 self, char *buf, size_t len)
+{
+	DIR *dir;
+	struct dirent *e;
+
+	buf[0] = 0;
+	if (inode == self) {
+		snprintf(buf, len, "host");
+		return;
+	}
+	dir = opendir("/run/netns");
+	if (!dir)
+		return;
+	while ((e = readdir(dir))) {
+		char path[300];
+		struct stat st;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/run/netns/%s", e->d_name);
+		if (!stat(path, &st) && (__u32)st.st_ino == inode) {
+			snprintf(buf, len, "%s", e->d_name);
+			break;
+		}
+	}
+	closedir(dir);
+}
