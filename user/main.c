@@ -11,6 +11,7 @@
 #include "log.h"
 #include "monitor.h"
 #include "parse.h"
+#include "who.h"
 
 static volatile sig_atomic_t stop_flag;
 
@@ -45,7 +46,8 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 static void usage(FILE *f)
 {
 	fprintf(f,
-"Usage: bindwatch [OPTIONS]            watch every inet bind/listen/close\n"
+"Usage: bindwatch [watch] [OPTIONS]    watch every inet bind/listen/close\n"
+"       bindwatch who PORT|--all [--json] [--netns NAME]   who holds a port now\n"
 "\n"
 "Options:\n"
 "  --json                 NDJSON on stdout (ready line, events, summary)\n"
@@ -131,6 +133,7 @@ static int cmd_watch(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	o.load.ringbuf_bytes = 4u << 20;
 	o.grace_ms = 50;
+	o.max_sockets = 1u << 20;
 	o.poll_ms = 100;
 	while ((c = getopt_long(argc, argv, "vhV", long_opts, NULL)) != -1) {
 		switch (c) {
@@ -234,5 +237,9 @@ static int cmd_watch(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "who"))
+		return cmd_who(argc - 1, argv + 1, NULL);
+	if (argc > 1 && !strcmp(argv[1], "watch"))
+		return cmd_watch(argc - 1, argv + 1);
 	return cmd_watch(argc, argv);
 }

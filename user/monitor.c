@@ -5,7 +5,9 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <bpf/libbpf.h>
+#include "collide.h"
 #include "infer.h"
+#include "snapshot.h"
 #include "log.h"
 #include "monitor.h"
 #include "output.h"
@@ -24,6 +26,7 @@ struct pending {
 struct monitor {
 	const struct monitor_opts *o;
 	struct proc_cache *procs;
+	struct collide *coll;
 	struct pending pend;
 	struct bw_summary sum;
 	struct sbuf out;
@@ -96,6 +99,7 @@ static void report(struct monitor *m, const struct bw_event *e, int err,
 	}
 	if (err)
 		m->sum.failed++;
+	collide__apply(m->coll, r, e->ts_ns);
 	if (m->o->json) {
 		output_json_record(&m->out, r);
 		sbuf_putc(&m->out, '\n');
@@ -237,9 +241,35 @@ int monitor_run(const struct monitor_opts *o, volatile sig_atomic_t *stop,
 	if (!stat("/proc/self/ns/net", &st))
 		m->self_netns = (__u32)st.st_ino;
 
+	m->coll = collide__new(o->max_sockets, m->procs);
+	if (!m->coll) {
+		err = -ENOMEM;
+		*why = "allocate the port table";
+		goto cleanup;
+	}
 	err = loader__open(&o->load, &l, why);
 	if (err)
 		goto cleanup;
+	/* Attached first, then the snapshot: a socket bound in between is seen
+	 * by both, and the table merges them by cookie. */
+	{
+		struct snapshot snap;
+		double t0 = (double)now_ns(CLOCK_MONOTONIC);
+
+		err = snapshot__take(&snap, -1, 0, 1);
+		if (err) {
+			*why = "take the start-up snapshot of bound sockets (sock_diag)";
+			goto cleanup;
+		}
+		err = collide__seed(m->coll, &snap);
+		p_info("snapshot: %zu bound sockets in %.1f ms", snap.n,
+		       ((double)now_ns(CLOCK_MONOTONIC) - t0) / 1e6);
+		snapshot__free(&snap);
+		if (err) {
+			*why = "load the snapshot into the port table";
+			goto cleanup;
+		}
+	}
 	m->listen_err_inferred = !strncmp(loader__backend(l), "cgroup", 6);
 	rb = ring_buffer__new(loader__ringbuf_fd(l), handle_event, m, NULL);
 	if (!rb) {
@@ -312,6 +342,7 @@ int monitor_run(const struct monitor_opts *o, volatile sig_atomic_t *stop,
 cleanup:
 	ring_buffer__free(rb);
 	loader__free(l);
+	collide__free(m->coll);
 	proc_cache__free(m->procs);
 	sbuf_free(&m->out);
 	free(m);

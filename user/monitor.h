@@ -12,6 +12,7 @@ struct monitor_opts {
 	unsigned int grace_ms;	/* cgroup backend: how long an attempt waits
 				 * for its success before it counts as failed */
 	unsigned int poll_ms;	/* longest an event waits in the ring */
+	size_t max_sockets;	/* bound on the port table */
 };
 
 /*

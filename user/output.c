@@ -201,6 +201,21 @@ void output_text_record(struct sbuf *sb, const struct bw_record *r)
 		sbuf_puts(sb, "ok");
 	text_opts(sb, e->opts);
 	sbuf_putc(sb, '\n');
+	for (i = 0; i < r->nholders; i++) {
+		const struct bw_holder *h = &r->holders[i];
+		char ha[64];
+
+		addr_str(h->family, h->addr, ha, sizeof(ha));
+		sbuf_puts(sb, "  held by ");
+		if (h->pid) {
+			sbuf_term_str(sb, h->comm, sizeof(h->comm));
+			sbuf_printf(sb, "[%u]", h->pid);
+		} else {
+			sbuf_printf(sb, "socket inode %llu", (unsigned long long)h->inode);
+		}
+		sbuf_printf(sb, " uid %u %s %s:%u %s\n", h->uid, proto_name(h->proto), ha,
+			    h->port, h->listening ? "listening" : "bound");
+	}
 	for (i = 0; i < r->nflags; i++) {
 		sbuf_printf(sb, "  %s %s: ", r->flags[i].severity, r->flags[i].kind);
 		sbuf_term_str(sb, r->flags[i].message, sizeof(r->flags[i].message));

@@ -29,7 +29,7 @@ struct bw_flag {
 	char kind[24];		/* "collision", "claim", ... */
 	char severity[12];	/* "info", "warning", "error" */
 	char service[64];	/* may be empty */
-	char message[256];
+	char message[512];
 };
 
 struct bw_record {

@@ -1,0 +1,447 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include "collide.h"
+#include "netns.h"
+#include "ports.h"
+#include "proc.h"
+#include "snapshot.h"
+
+#define NETNS_CACHE 64
+
+struct collide {
+	struct ports *ports;
+	struct proc_cache *procs;	/* borrowed */
+	struct netns_ports nsp[NETNS_CACHE];
+	int nnsp;
+};
+
+struct collide *collide__new(size_t max_entries, struct proc_cache *procs)
+{
+	struct collide *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->ports = ports__new(max_entries);
+	if (!c->ports) {
+		free(c);
+		return NULL;
+	}
+	c->procs = procs;
+	return c;
+}
+
+void collide__free(struct collide *c)
+{
+	if (!c)
+		return;
+	ports__free(c->ports);
+	free(c);
+}
+
+size_t collide__tracked(const struct collide *c)
+{
+	return ports__count(c->ports);
+}
+
+int collide__seed(struct collide *c, const struct snapshot *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		const struct bw_holder *h = &s->socks[i].h;
+		struct port_entry e;
+		int err;
+
+		memset(&e, 0, sizeof(e));
+		memcpy(e.d.addr, h->addr, sizeof(e.d.addr));
+		e.d.netns = h->netns;
+		e.d.uid = h->uid;
+		e.d.family = h->family;
+		e.d.port = h->port;
+		e.d.proto = h->proto;
+		e.d.listening = h->listening;
+		e.cookie = s->socks[i].cookie;
+		e.pid = h->pid;
+		memcpy(e.comm, h->comm, sizeof(e.comm));
+		err = ports__upsert(c->ports, &e);
+		if (err && err != -ENOSPC)
+			return err;
+	}
+	return 0;
+}
+
+static void desc_of(const struct bw_event *ev, struct sock_desc *d)
+{
+	memset(d, 0, sizeof(*d));
+	memcpy(d->addr, ev->addr, sizeof(d->addr));
+	d->netns = ev->netns;
+	d->uid = ev->uid;
+	d->bound_dev_if = ev->bound_dev_if;
+	d->family = ev->family;
+	d->port = ev->port;
+	d->proto = ev->proto;
+	d->opts = ev->opts;
+}
+
+static void holder_of(struct collide *c, const struct port_entry *e, __u64 now,
+		      struct bw_holder *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->cookie = e->cookie;
+	h->since_ns = e->since_ns;
+	h->pid = e->pid;
+	h->uid = e->d.uid;
+	h->netns = e->d.netns;
+	h->port = e->d.port;
+	h->family = e->d.family;
+	h->proto = e->d.proto;
+	h->listening = e->d.listening;
+	memcpy(h->addr, e->d.addr, sizeof(h->addr));
+	memcpy(h->comm, e->comm, sizeof(h->comm));
+	if (e->pid)
+		proc_cache__exe(c->procs, e->pid, now, h->exe, sizeof(h->exe));
+}
+
+static struct bw_flag *add_flag(struct bw_record *r, const char *kind, const char *sev)
+{
+	struct bw_flag *f;
+
+	if (r->nflags >= BW_MAX_FLAGS)
+		return NULL;
+	f = &r->flags[r->nflags++];
+	memset(f, 0, sizeof(*f));
+	snprintf(f->kind, sizeof(f->kind), "%s", kind);
+	snprintf(f->severity, sizeof(f->severity), "%s", sev);
+	return f;
+}
+
+/* "comm[pid]" with the comm made printable: messages go to terminals too. */
+static void who_str(const char *comm, __u32 pid, char *buf, size_t len)
+{
+	char safe[BW_COMM_LEN];
+	size_t i;
+
+	for (i = 0; i < BW_COMM_LEN - 1 && comm[i]; i++)
+		safe[i] = (comm[i] < 0x20 || comm[i] == 0x7f) ? '?' : comm[i];
+	safe[i] = 0;
+	if (pid)
+		snprintf(buf, len, "%s[%u]", safe[0] ? safe : "?", pid);
+	else
+		snprintf(buf, len, "an unknown process");
+}
+
+static void since_str(__u64 real_ns, char *buf, size_t len)
+{
+	time_t t = (time_t)(real_ns / 1000000000ull);
+	struct tm tm;
+
+	if (!real_ns) {
+		snprintf(buf, len, "before bindwatch started");
+		return;
+	}
+	localtime_r(&t, &tm);
+	strftime(buf, len, "since %H:%M:%S", &tm);
+}
+
+static void endpoint_str(const struct bw_event *ev, char *buf, size_t len)
+{
+	char a[64];
+
+	addr_str(ev->family, ev->addr, a, sizeof(a));
+	snprintf(buf, len, ev->family == AF_INET6 ? "[%s]:%u/%s" : "%s:%u/%s", a, ev->port,
+		 proto_name(ev->proto));
+}
+
+struct find_ctx {
+	struct collide *c;
+	struct bw_record *r;
+	const struct sock_desc *me;
+	__u64 cookie;
+	__u64 now;
+};
+
+static int find_holder(const struct port_entry *e, void *arg)
+{
+	struct find_ctx *f = arg;
+
+	if (e->cookie == f->cookie || f->r->nholders >= BW_MAX_HOLDERS)
+		return 0;
+	if (sock_conflicts(f->me, &e->d))
+		holder_of(f->c, e, f->now, &f->r->holders[f->r->nholders++]);
+	return 0;
+}
+
+/* The table had no answer: ask the kernel, in the failing socket's netns. */
+static void ask_kernel(struct bw_record *r, const struct sock_desc *me)
+{
+	struct snapshot s;
+	char path[64];
+	int fd, any = 0;
+
+	snprintf(path, sizeof(path), "/proc/%u/ns/net", r->ev.pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && netns_inode_of_fd(fd) != r->ev.netns) {
+		close(fd);
+		fd = -1;
+	}
+	if (fd < 0)
+		fd = netns_open_by_inode(r->ev.netns);
+	if (fd < 0)
+		return;
+	if (snapshot__take(&s, fd, me->port, 1)) {
+		close(fd);
+		return;
+	}
+	close(fd);
+	/* by the rules first; if the rules clear everyone (options we cannot
+	 * see from sock_diag), every socket on the port rather than nobody */
+	for (int pass = 0; pass < 2 && !any; pass++) {
+		for (size_t i = 0; i < s.n && r->nholders < BW_MAX_HOLDERS; i++) {
+			struct sock_desc d;
+			const struct bw_holder *h = &s.socks[i].h;
+
+			if (s.socks[i].cookie == r->ev.cookie || h->proto != me->proto)
+				continue;
+			memset(&d, 0, sizeof(d));
+			memcpy(d.addr, h->addr, sizeof(d.addr));
+			d.netns = me->netns;
+			d.uid = h->uid;
+			d.family = h->family;
+			d.port = h->port;
+			d.proto = h->proto;
+			d.listening = h->listening;
+			if (pass == 0 && !sock_conflicts(me, &d))
+				continue;
+			r->holders[r->nholders] = *h;
+			r->holders[r->nholders].netns = me->netns;
+			r->nholders++;
+			any = 1;
+		}
+	}
+	snapshot__free(&s);
+}
+
+static void flag_collision(struct bw_record *r)
+{
+	const struct bw_event *ev = &r->ev;
+	const struct bw_holder *h = r->nholders ? &r->holders[0] : NULL;
+	char me[64], them[64], ep[96], since[48];
+	struct bw_flag *f = add_flag(r, "collision", "error");
+
+	if (!f)
+		return;
+	who_str(ev->comm, ev->pid, me, sizeof(me));
+	endpoint_str(ev, ep, sizeof(ep));
+	if (!h) {
+		snprintf(f->message, sizeof(f->message),
+			 "%s %s by %s failed: no holder found in the table or the kernel "
+			 "(it may have gone already)", kind_name(ev->kind), ep, me);
+		return;
+	}
+	who_str(h->comm, h->pid, them, sizeof(them));
+	since_str(h->since_ns, since, sizeof(since));
+	snprintf(f->message, sizeof(f->message), "%s %s by %s failed: held by %s%s (%s %s)%s",
+		 kind_name(ev->kind), ep, me, them,
+		 h->pid ? "" : (h->inode ? " (socket inode known only)" : ""),
+		 h->listening ? "listening" : "bound", since,
+		 r->nholders > 1 ? " and others" : "");
+}
+
+struct share_ctx {
+	struct collide *c;
+	struct bw_record *r;
+	const struct sock_desc *me;
+	__u64 now;
+	int done_reuseport, done_dualstack;
+};
+
+static int same_cmdline(__u32 a, __u32 b)
+{
+	char pa[64], pb[64], ba[512], bb[512];
+	ssize_t na, nb;
+	int fa, fb;
+
+	snprintf(pa, sizeof(pa), "/proc/%u/cmdline", a);
+	snprintf(pb, sizeof(pb), "/proc/%u/cmdline", b);
+	fa = open(pa, O_RDONLY | O_CLOEXEC);
+	fb = open(pb, O_RDONLY | O_CLOEXEC);
+	na = fa >= 0 ? read(fa, ba, sizeof(ba)) : -1;
+	nb = fb >= 0 ? read(fb, bb, sizeof(bb)) : -1;
+	if (fa >= 0)
+		close(fa);
+	if (fb >= 0)
+		close(fb);
+	return na > 0 && na == nb && !memcmp(ba, bb, (size_t)na);
+}
+
+static int find_sharers(const struct port_entry *e, void *arg)
+{
+	struct share_ctx *s = arg;
+	const struct bw_event *ev = &s->r->ev;
+	char me[64], them[64], ep[96], exe[256] = "";
+	struct bw_flag *f;
+
+	if (e->cookie == ev->cookie || !e->pid || e->pid == ev->pid)
+		return 0;
+	who_str(ev->comm, ev->pid, me, sizeof(me));
+	who_str(e->comm, e->pid, them, sizeof(them));
+	endpoint_str(ev, ep, sizeof(ep));
+	if (!s->done_reuseport && (ev->opts & e->d.opts & BW_OPT_REUSEPORT) &&
+	    e->d.family == s->me->family && addr_overlaps(s->me, &e->d)) {
+		int replica;
+
+		proc_cache__exe(s->c->procs, e->pid, s->now, exe, sizeof(exe));
+		replica = !strcmp(exe, s->r->exe) && e->d.uid == ev->uid &&
+			  e->cgroup_id == ev->cgroup_id && same_cmdline(e->pid, ev->pid);
+		f = add_flag(s->r, "reuseport_shared", replica ? "info" : "warning");
+		if (f)
+			snprintf(f->message, sizeof(f->message),
+				 "%s shares %s with %s through SO_REUSEPORT: %s", me, ep, them,
+				 replica ? "replicas of one command line"
+					 : "a different program takes part of its traffic");
+		s->done_reuseport = 1;
+	}
+	if (!s->done_dualstack && e->d.family != ev->family &&
+	    addr_is_any(ev->family, ev->addr) && addr_is_any(e->d.family, e->d.addr)) {
+		f = add_flag(s->r, "dualstack", "warning");
+		if (f)
+			snprintf(f->message, sizeof(f->message),
+				 "%s holds the %s wildcard of port %u/%s, %s holds the %s one: "
+				 "clients reach different services by address family",
+				 me, ev->family == AF_INET6 ? "IPv6" : "IPv4", ev->port,
+				 proto_name(ev->proto), them,
+				 e->d.family == AF_INET6 ? "IPv6" : "IPv4");
+		s->done_dualstack = 1;
+	}
+	return 0;
+}
+
+static const struct netns_ports *ports_of_netns(struct collide *c, __u32 netns, __u32 pid)
+{
+	int i;
+
+	for (i = 0; i < c->nnsp; i++)
+		if (c->nsp[i].netns == netns)
+			return &c->nsp[i];
+	i = c->nnsp < NETNS_CACHE ? c->nnsp++ : (int)(netns % NETNS_CACHE);
+	netns_ports_read(netns, pid, &c->nsp[i]);
+	return &c->nsp[i];
+}
+
+static void flag_ephemeral(struct collide *c, struct bw_record *r, int kernel_chose)
+{
+	const struct netns_ports *np;
+	struct bw_flag *f;
+	char me[64], ep[96];
+
+	if (kernel_chose || !r->ev.port)
+		return;
+	np = ports_of_netns(c, r->ev.netns, r->ev.pid);
+	if (!port_is_ephemeral(np, r->ev.port))
+		return;
+	f = add_flag(r, "ephemeral", "warning");
+	if (!f)
+		return;
+	who_str(r->ev.comm, r->ev.pid, me, sizeof(me));
+	endpoint_str(&r->ev, ep, sizeof(ep));
+	snprintf(f->message, sizeof(f->message),
+		 "%s serves %s inside the ephemeral range %u-%u: an outbound connection "
+		 "can take the port first; reserve it with sysctl "
+		 "net.ipv4.ip_local_reserved_ports=%u",
+		 me, ep, np->lo, np->hi, r->ev.port);
+}
+
+struct find_own {
+	__u64 cookie;
+	int kernel_chose;
+	int found;
+};
+
+static int find_own(const struct port_entry *e, void *arg)
+{
+	struct find_own *f = arg;
+
+	if (e->cookie != f->cookie)
+		return 0;
+	f->kernel_chose = e->kernel_chose;
+	f->found = 1;
+	return 1;
+}
+
+void collide__apply(struct collide *c, struct bw_record *r, __u64 now_mono)
+{
+	const struct bw_event *ev = &r->ev;
+	struct sock_desc me;
+	struct port_entry e;
+
+	desc_of(ev, &me);
+	if (ev->proto != IPPROTO_TCP && ev->proto != IPPROTO_UDP)
+		return;
+	if (r->err == EADDRINUSE) {
+		struct find_ctx f = { c, r, &me, ev->cookie, now_mono };
+
+		me.listening = ev->kind == BW_EV_LISTEN;
+		if (me.listening) {
+			/* listen() reports the bound address, the table knows the options */
+			struct find_own own = { ev->cookie, 0, 0 };
+
+			ports__for_port(c->ports, &me, find_own, &own);
+		}
+		ports__for_port(c->ports, &me, find_holder, &f);
+		if (!r->nholders)
+			ask_kernel(r, &me);
+		flag_collision(r);
+		return;
+	}
+	if (r->err)
+		return;
+	switch (ev->kind) {
+	case BW_EV_BIND: {
+		struct share_ctx s = { c, r, &me, now_mono, 0, 0 };
+
+		ports__for_port(c->ports, &me, find_sharers, &s);
+		memset(&e, 0, sizeof(e));
+		e.d = me;
+		e.cookie = ev->cookie;
+		e.since_ns = r->ts_real_ns;
+		e.cgroup_id = ev->cgroup_id;
+		e.pid = ev->pid;
+		e.kernel_chose = ev->req_port == 0;
+		memcpy(e.comm, ev->comm, sizeof(e.comm));
+		ports__upsert(c->ports, &e);
+		if (ev->proto == IPPROTO_UDP)
+			flag_ephemeral(c, r, e.kernel_chose);
+		break;
+	}
+	case BW_EV_LISTEN: {
+		struct find_own own = { ev->cookie, 0, 0 };
+
+		ports__for_port(c->ports, &me, find_own, &own);
+		if (own.found) {
+			ports__set_listening(c->ports, &me, ev->cookie);
+		} else {	/* listen without bind: the kernel chose the port */
+			memset(&e, 0, sizeof(e));
+			e.d = me;
+			e.d.listening = 1;
+			e.cookie = ev->cookie;
+			e.since_ns = r->ts_real_ns;
+			e.cgroup_id = ev->cgroup_id;
+			e.pid = ev->pid;
+			e.kernel_chose = 1;
+			own.kernel_chose = 1;
+			memcpy(e.comm, ev->comm, sizeof(e.comm));
+			ports__upsert(c->ports, &e);
+		}
+		flag_ephemeral(c, r, own.kernel_chose);
+		break;
+	}
+	case BW_EV_CLOSE:
+		ports__remove(c->ports, &me, ev->cookie);
+		break;
+	}
+}

@@ -1,0 +1,185 @@
+/* bindwatch who: who holds a port now, in every network namespace, without
+ * loading any BPF; what the registry says the port is for. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "log.h"
+#include "output.h"
+#include "parse.h"
+#include "snapshot.h"
+#include "who.h"
+
+static int open_netns_arg(const char *arg)
+{
+	char path[300];
+	unsigned long ino;
+	int fd;
+
+	if (!parse_uint(arg, 1, 0xffffffffu, &ino))
+		return netns_open_by_inode((__u32)ino);
+	if (!strcmp(arg, "host")) {
+		fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		return fd < 0 ? -errno : fd;
+	}
+	if (strchr(arg, '/'))
+		return -EINVAL;
+	snprintf(path, sizeof(path), "/run/netns/%s", arg);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+static int cmp_holder(const void *a, const void *b)
+{
+	const struct snap_sock *x = a, *y = b;
+
+	if (x->h.port != y->h.port)
+		return x->h.port < y->h.port ? -1 : 1;
+	if (x->h.netns != y->h.netns)
+		return x->h.netns < y->h.netns ? -1 : 1;
+	if (x->h.proto != y->h.proto)
+		return x->h.proto < y->h.proto ? -1 : 1;
+	return x->h.family < y->h.family ? -1 : x->h.family > y->h.family;
+}
+
+static void print_text(const struct snapshot *s, struct sbuf *sb)
+{
+	sbuf_printf(sb, "%-5s %-5s %-22s %-9s %7s %-15s %5s %s\n", "PORT", "PROTO",
+		    "ADDRESS", "STATE", "PID", "COMM", "UID", "NETNS");
+	for (size_t i = 0; i < s->n; i++) {
+		const struct bw_holder *h = &s->socks[i].h;
+		char a[64], ns[64], pid[16], proto[16];
+		struct sbuf comm;
+
+		addr_str(h->family, h->addr, a, sizeof(a));
+		netns_name(h->netns, s->self_netns, ns, sizeof(ns));
+		if (!ns[0])
+			snprintf(ns, sizeof(ns), "%u", h->netns);
+		snprintf(pid, sizeof(pid), h->pid ? "%u" : "-", h->pid);
+		snprintf(proto, sizeof(proto), "%s%c", proto_name(h->proto),
+			 h->family == 10 ? '6' : '4');
+		sbuf_init(&comm);
+		sbuf_term_str(&comm, h->comm[0] ? h->comm : "-", sizeof(h->comm));
+		sbuf_printf(sb, "%-5u %-5s %-22s %-9s %7s %-15.15s %5u %s\n", h->port,
+			    proto, a,
+			    h->listening ? "listening" : "bound", pid,
+			    comm.buf ? comm.buf : "-", h->uid, ns);
+		sbuf_free(&comm);
+	}
+}
+
+static void print_json(const struct snapshot *s, int all, __u16 port, struct sbuf *sb,
+		       const struct who_claims *claims)
+{
+	if (all)
+		sbuf_puts(sb, "{\"port\":null,\"holders\":[");
+	else
+		sbuf_printf(sb, "{\"port\":%u,\"holders\":[", port);
+	for (size_t i = 0; i < s->n; i++) {
+		char ns[64];
+
+		if (i)
+			sbuf_putc(sb, ',');
+		output_json_holder(sb, &s->socks[i].h);
+		/* the netns name is a who-only addition, after the common fields */
+		netns_name(s->socks[i].h.netns, s->self_netns, ns, sizeof(ns));
+		sb->len--;
+		sbuf_puts(sb, ",\"netns_name\":");
+		if (ns[0])
+			sbuf_json_str(sb, ns, sizeof(ns));
+		else
+			sbuf_puts(sb, "null");
+		sbuf_putc(sb, '}');
+	}
+	sbuf_puts(sb, "],\"claims\":");
+	if (claims && claims->json)
+		claims->json(sb, port, claims->ctx);
+	else
+		sbuf_puts(sb, "[]");
+	sbuf_puts(sb, "}\n");
+}
+
+int cmd_who(int argc, char **argv, const struct who_claims *claims)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "netns", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *netns = NULL;
+	unsigned short port = 0;
+	int c, json = 0, all = 0, fd = -1, err;
+	struct snapshot s;
+	struct sbuf sb;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = 1;
+			break;
+		case 'a':
+			all = 1;
+			break;
+		case 'n':
+			netns = optarg;
+			break;
+		case 'h':
+			printf("Usage: bindwatch who PORT|--all [--json] [--netns NAME|INODE|host]\n"
+			       "  who holds PORT now (TCP listeners and bound UDP sockets), in every\n"
+			       "  network namespace, and what the port is known for.\n");
+			return 0;
+		default:
+			return 2;
+		}
+	}
+	if (!all) {
+		if (optind >= argc) {
+			p_err("who: missing PORT (or --all)");
+			return 2;
+		}
+		if (parse_port(argv[optind], 0, &port)) {
+			p_err("who: invalid PORT '%s': a port from 1 to 65535", argv[optind]);
+			return 2;
+		}
+		optind++;
+	}
+	if (optind < argc) {
+		p_err("who: unexpected argument '%s'", argv[optind]);
+		return 2;
+	}
+	if (netns) {
+		fd = open_netns_arg(netns);
+		if (fd < 0) {
+			p_err("who: failed to open network namespace '%s' (--netns): %s", netns,
+			      strerror(-fd));
+			return 2;
+		}
+	}
+	err = snapshot__take(&s, fd, port, 1);
+	if (fd >= 0)
+		close(fd);
+	if (err) {
+		p_err("who: failed to list sockets: %s%s", strerror(-err),
+		      err == -EPERM ? " (run as root to see every namespace)" : "");
+		return 1;
+	}
+	qsort(s.socks, s.n, sizeof(*s.socks), cmp_holder);
+	sbuf_init(&sb);
+	if (json) {
+		print_json(&s, all, port, &sb, claims);
+	} else {
+		print_text(&s, &sb);
+		if (!all && claims && claims->text)
+			claims->text(&sb, port, claims->ctx);
+	}
+	fwrite(sb.buf ? sb.buf : "", 1, sb.len, stdout);
+	sbuf_free(&sb);
+	snapshot__free(&s);
+	return 0;
+}
