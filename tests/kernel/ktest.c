@@ -10,6 +10,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sched.h>
 #include <sys/utsname.h>
 #include "harness.h"
 
@@ -659,6 +660,495 @@ static int t_bad_options(void)
 	return T_PASS;
 }
 
+
+/* ------------------------------------------------------------ collisions */
+
+/*
+ * A holder that lives in its own process until told to go: "ktest --serve
+ * FAMILY ADDR PORT FLAGS" binds (and listens, for TCP), says "ok\n" on
+ * stdout and waits for stdin to close.  A re-exec, so that its command line
+ * differs from ours.  FLAGS: l(isten) u(dp) a(reuseaddr) p(reuseport) 6(v6only).
+ */
+static int serve_main(const char *comm, char **argv)
+{
+	int family = !strcmp(argv[0], "6") ? AF_INET6 : AF_INET;
+	const char *flags = argv[3];
+	int type = strchr(flags, 'u') ? SOCK_DGRAM : SOCK_STREAM;
+	struct sockaddr_storage ss = { 0 };
+	int fd = socket(family, type, 0), one = 1;
+	socklen_t len;
+	char c;
+
+	prctl(PR_SET_NAME, comm);	/* exec named us "exe" */
+	if (strchr(flags, 'a'))
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (strchr(flags, 'p'))
+		setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+	if (strchr(flags, '6'))
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (family == AF_INET) {
+		struct sockaddr_in *a = (void *)&ss;
+
+		a->sin_family = AF_INET;
+		a->sin_port = htons((unsigned short)atoi(argv[2]));
+		inet_pton(AF_INET, argv[1], &a->sin_addr);
+		len = sizeof(*a);
+	} else {
+		struct sockaddr_in6 *a = (void *)&ss;
+
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons((unsigned short)atoi(argv[2]));
+		inet_pton(AF_INET6, argv[1], &a->sin6_addr);
+		len = sizeof(*a);
+	}
+	if (bind(fd, (struct sockaddr *)&ss, len) || (strchr(flags, 'l') && listen(fd, 8))) {
+		printf("err %d\n", errno);
+		return 1;
+	}
+	printf("ok\n");
+	fflush(stdout);
+	while (read(0, &c, 1) > 0)
+		;
+	return 0;
+}
+
+struct server {
+	pid_t pid;
+	int in;		/* close to stop it */
+};
+
+/* Start a holder named comm, in netns (NULL: ours); false if it failed to bind. */
+static bool serve(struct server *sv, const char *comm, const char *netns, const char *family,
+		  const char *addr, unsigned short port, const char *flags)
+{
+	int in[2], out[2];
+	char portbuf[16], line[32] = "";
+	ssize_t n;
+
+	snprintf(portbuf, sizeof(portbuf), "%u", port);
+	/* CLOEXEC: no other child may keep the holder's stdin open */
+	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC))
+		return false;
+	sv->pid = fork();
+	if (sv->pid == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		close(in[1]);
+		close(out[0]);
+		if (netns) {
+			char path[128];
+			int fd;
+
+			snprintf(path, sizeof(path), "/run/netns/%s", netns);
+			fd = open(path, O_RDONLY);
+			if (fd < 0 || setns(fd, CLONE_NEWNET))
+				_exit(1);
+		}
+		prctl(PR_SET_NAME, comm);
+		execl("/proc/self/exe", comm, "--serve", family, addr, portbuf, flags, (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	sv->in = in[1];
+	n = read(out[0], line, sizeof(line) - 1);
+	close(out[0]);
+	if (n < 2 || strncmp(line, "ok", 2)) {
+		failf("holder %s %s:%u (%s) did not start: %s", comm, addr, port, flags, line);
+		close(sv->in);
+		waitpid(sv->pid, NULL, 0);
+		sv->pid = 0;
+		return false;
+	}
+	return true;
+}
+
+static void unserve(struct server *sv)
+{
+	if (sv->pid <= 0)
+		return;
+	close(sv->in);
+	waitpid(sv->pid, NULL, 0);
+	sv->pid = 0;
+}
+
+static bool has_flag(const char *line, const char *kind, const char *severity)
+{
+	char flags[4096], want[96];
+
+	if (!line || !jget(line, "flags", flags, sizeof(flags)))
+		return false;
+	snprintf(want, sizeof(want), "{\"kind\":\"%s\",\"severity\":\"%s\"", kind, severity);
+	return strstr(flags, want) != NULL;
+}
+
+static bool holders_name(const char *line, pid_t pid, const char *comm)
+{
+	char holders[4096], want[96];
+
+	if (!line || !jget(line, "holders", holders, sizeof(holders)))
+		return false;
+	snprintf(want, sizeof(want), "{\"pid\":%d,\"comm\":\"%s\"", pid, comm);
+	return strstr(holders, want) != NULL;
+}
+
+static int collision_case(bool holder_first)
+{
+	unsigned short port = free_port(SOCK_STREAM);
+	struct bind_case c = { AF_INET, SOCK_STREAM, "127.0.0.1", port, 0, 0 };
+	struct server sv = { 0 };
+	struct agent a;
+	const char *l;
+
+	if (holder_first && !serve(&sv, "squatter", NULL, "4", "0.0.0.0", port, "l"))
+		return T_FAIL;
+	if (!agent_start(&a, port_args(port))) {
+		unserve(&sv);
+		return T_FAIL;
+	}
+	if (!holder_first && !serve(&sv, "squatter", NULL, "4", "0.0.0.0", port, "l")) {
+		agent_free(&a);
+		return T_FAIL;
+	}
+	if (!holder_first)	/* let the holder's listen settle in the table */
+		expect_event(&a, "listen", port, "null");
+	in_child("latecomer", 0, do_latecomer, &c);
+	l = expect_event(&a, "bind", port, "EADDRINUSE");
+	if (l) {
+		check_true(holders_name(l, sv.pid, "squatter"), "holders do not name squatter");
+		check_true(has_flag(l, "collision", "error"), "no collision flag");
+		check_true(strstr(l, "held by squatter[") != NULL, "message does not name the holder");
+		if (!holder_first)
+			check_true(strstr(l, "\"since\":\"") != NULL, "holder without since");
+	}
+	unserve(&sv);
+	agent_free(&a);
+	return T_PASS;
+}
+
+static int t_holder_before_start(void) { return collision_case(true); }
+static int t_holder_after_start(void) { return collision_case(false); }
+
+static int t_holder_listen_time(void)
+{
+	unsigned short port = free_port(SOCK_STREAM);
+	struct server sv = { 0 };
+	struct agent a;
+	const char *l;
+	int err, fd;
+
+	if (!agent_start(&a, port_args(port)))
+		return T_FAIL;
+	/* both bound with SO_REUSEADDR before either listens */
+	fd = sock_at(AF_INET, SOCK_STREAM, "127.0.0.1", port, 1, &err);
+	check_true(!err, "SO_REUSEADDR bind should succeed");
+	if (!serve(&sv, "firstlisten", NULL, "4", "127.0.0.1", port, "la")) {
+		agent_free(&a);
+		return T_FAIL;
+	}
+	expect_event(&a, "listen", port, "null");
+	check_true(listen(fd, 4) && errno == EADDRINUSE, "listen should fail");
+	l = expect_event(&a, "listen", port, "EADDRINUSE");
+	if (l)
+		check_true(holders_name(l, sv.pid, "firstlisten"), "listen failure does not name the listener");
+	close(fd);
+	unserve(&sv);
+	agent_free(&a);
+	return T_PASS;
+}
+
+static int t_holder_closed_not_named(void)
+{
+	unsigned short port = free_port(SOCK_STREAM);
+	struct bind_case c = { AF_INET, SOCK_STREAM, "127.0.0.1", port, 0, 0 };
+	struct server gone = { 0 }, sv = { 0 };
+	struct agent a;
+	const char *l;
+
+	if (!agent_start(&a, port_args(port)))
+		return T_FAIL;
+	if (!serve(&gone, "gone", NULL, "4", "127.0.0.1", port, "l"))
+		goto out;
+	expect_event(&a, "listen", port, "null");
+	unserve(&gone);
+	expect_event(&a, "close", port, NULL);
+	if (!serve(&sv, "current", NULL, "4", "0.0.0.0", port, "l"))
+		goto out;
+	expect_event(&a, "listen", port, "null");
+	in_child("latecomer", 0, do_latecomer, &c);
+	l = expect_event(&a, "bind", port, "EADDRINUSE");
+	if (l) {
+		check_true(holders_name(l, sv.pid, "current"), "current holder not named");
+		check_true(!strstr(l, "\"comm\":\"gone\""), "a closed holder is still named");
+	}
+out:
+	unserve(&sv);
+	agent_free(&a);
+	return T_PASS;
+}
+
+static int reuseport_case(bool replica)
+{
+	unsigned short port = free_port(SOCK_STREAM);
+	struct server s1 = { 0 }, s2 = { 0 };
+	struct agent a;
+	const char *l;
+	struct match m = { "bind", port, -1, "null" };
+	int seen = 0;
+
+	if (!agent_start(&a, port_args(port)))
+		return T_FAIL;
+	if (!serve(&s1, "shard", NULL, "4", "127.0.0.1", port, "lp"))
+		goto out;
+	/* a replica: same exe, command line, uid, cgroup; else another flag set
+	 * (so the command line differs) */
+	if (!serve(&s2, "shard", NULL, "4", "127.0.0.1", port, replica ? "lp" : "lpa"))
+		goto out;
+	for (int i = 0; i < a.nlines + 100 && seen < 2; i++) {
+		l = agent_wait(&a, match_pred, &m, 5);
+		if (!l)
+			break;
+		if (jnum(l, "pid") == s2.pid) {
+			check_true(has_flag(l, "reuseport_shared", replica ? "info" : "warning"),
+				   replica ? "no info reuseport_shared flag for a replica"
+					   : "no warning reuseport_shared flag");
+			seen = 2;
+		}
+		m.sock = -1;
+		/* skip the line we matched */
+		for (int k = 0; k < a.nlines; k++)
+			if (a.lines[k] == l)
+				a.lines[k][0] = 0;
+	}
+	check_true(seen == 2, "second sharer's bind not seen");
+out:
+	unserve(&s1);
+	unserve(&s2);
+	agent_free(&a);
+	return T_PASS;
+}
+
+static int t_reuseport_warning(void) { return reuseport_case(false); }
+static int t_reuseport_replica(void) { return reuseport_case(true); }
+
+static int t_dualstack(void)
+{
+	unsigned short port = free_port(SOCK_STREAM);
+	struct server v4 = { 0 }, v6 = { 0 };
+	struct agent a;
+	const char *l;
+
+	if (!agent_start(&a, port_args(port)))
+		return T_FAIL;
+	if (!serve(&v4, "legacy4", NULL, "4", "0.0.0.0", port, "l"))
+		goto out;
+	expect_event(&a, "listen", port, "null");
+	if (!serve(&v6, "modern6", NULL, "6", "::", port, "l6"))
+		goto out;
+	{
+		struct match m = { "bind", port, -1, "null" };
+		const char *x;
+		int found = 0;
+
+		for (double end = mono_now() + 5; mono_now() < end && !found;) {
+			agent_pump(&a, 0.1);
+			for (int k = 0; k < a.nlines; k++) {
+				x = a.lines[k];
+				if (match_pred(x, &m) && jnum(x, "pid") == v6.pid) {
+					found = 1;
+					check_true(has_flag(x, "dualstack", "warning"), "no dualstack flag");
+				}
+			}
+		}
+		check_true(found, "IPv6 bind not seen");
+	}
+	/* the negative: the v4 holder's own bind carried no dualstack flag */
+	l = NULL;
+	for (int k = 0; k < a.nlines; k++)
+		if (jis(a.lines[k], "event", "bind") && jnum(a.lines[k], "pid") == v4.pid)
+			l = a.lines[k];
+	check_true(l && !has_flag(l, "dualstack", "warning"), "first wildcard flagged dualstack");
+out:
+	unserve(&v4);
+	unserve(&v6);
+	agent_free(&a);
+	return T_PASS;
+}
+
+static bool netns_make(const char *name, const char *extra_cmd)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "ip netns del %s 2>/dev/null; ip netns add %s && "
+		 "ip -n %s link set lo up%s%s", name, name, name, extra_cmd ? " && " : "",
+		 extra_cmd ? extra_cmd : "");
+	if (system(cmd)) {
+		failf("could not make netns %s", name);
+		return false;
+	}
+	return true;
+}
+
+static void netns_del(const char *name)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "ip netns del %s 2>/dev/null", name);
+	if (system(cmd)) {
+		/* nothing to clean */
+	}
+}
+
+static int t_ephemeral(void)
+{
+	struct server in = { 0 }, res = { 0 }, out = { 0 };
+	struct agent a;
+	const char *extra[] = { "--port", "45001", "--port", "45002", "--port", "20001", NULL };
+	int seen = 0;
+
+	if (!netns_make("bwt-eph", "ip netns exec bwt-eph sysctl -qw "
+			"net.ipv4.ip_local_port_range='40000 50000' "
+			"net.ipv4.ip_local_reserved_ports=45002"))
+		return T_FAIL;
+	if (!agent_start(&a, extra)) {
+		netns_del("bwt-eph");
+		return T_FAIL;
+	}
+	serve(&in, "inrange", "bwt-eph", "4", "127.0.0.1", 45001, "l");
+	serve(&res, "reserved", "bwt-eph", "4", "127.0.0.1", 45002, "l");
+	serve(&out, "outside", "bwt-eph", "4", "127.0.0.1", 20001, "l");
+	for (double end = mono_now() + 5; mono_now() < end && seen < 3;) {
+		agent_pump(&a, 0.1);
+		seen = 0;
+		for (int k = 0; k < a.nlines; k++) {
+			const char *l = a.lines[k];
+
+			if (!jis(l, "event", "listen"))
+				continue;
+			seen++;
+			if (jnum(l, "port") == 45001)
+				check_true(has_flag(l, "ephemeral", "warning") &&
+					   strstr(l, "ip_local_reserved_ports") != NULL,
+					   "no ephemeral flag inside the netns's range");
+			else
+				check_true(!has_flag(l, "ephemeral", "warning"),
+					   "ephemeral flag on a reserved or outside port");
+		}
+	}
+	check_true(seen == 3, "three listens not seen");
+	unserve(&in);
+	unserve(&res);
+	unserve(&out);
+	agent_free(&a);
+	netns_del("bwt-eph");
+	return T_PASS;
+}
+
+static int t_same_port_two_netns(void)
+{
+	unsigned short port = free_port(SOCK_STREAM);
+	struct server inner = { 0 }, outer = { 0 };
+	struct agent a;
+	const char *l;
+
+	if (!netns_make("bwt-two", NULL))
+		return T_FAIL;
+	if (!agent_start(&a, port_args(port)))
+		goto out;
+	serve(&inner, "inner", "bwt-two", "4", "0.0.0.0", port, "l");
+	check_true(serve(&outer, "outer", NULL, "4", "0.0.0.0", port, "l"),
+		   "same port in another netns must bind");
+	l = expect_event(&a, "listen", port, "null");
+	for (int k = 0; k < 20 && l; k++) {
+		agent_pump(&a, 0.1);
+	}
+	for (int k = 0; k < a.nlines; k++)
+		check_true(!has_flag(a.lines[k], "collision", "error") &&
+			   !has_flag(a.lines[k], "dualstack", "warning"),
+			   "a flag across network namespaces");
+out:
+	unserve(&inner);
+	unserve(&outer);
+	agent_free(&a);
+	netns_del("bwt-two");
+	return T_PASS;
+}
+
+/* who --all --json against ss -tulpn, in several namespaces. */
+static int t_who_vs_ss(void)
+{
+	static const char *ns[] = { "bwt-who1", "bwt-who2" };
+	struct server sv[6] = { 0 };
+	char cmd[512], line[1024];
+	int mismatches = 0, compared = 0;
+	FILE *f;
+
+	if (system("command -v ss >/dev/null 2>&1"))
+		SKIP("ss (iproute2) not installed");
+	for (int i = 0; i < 2; i++)
+		if (!netns_make(ns[i], NULL))
+			return T_FAIL;
+	serve(&sv[0], "w-tcp", ns[0], "4", "0.0.0.0", 8080, "l");
+	serve(&sv[1], "w-udp", ns[0], "4", "127.0.0.1", 5353, "u");
+	serve(&sv[2], "w-tcp6", ns[1], "6", "::", 8080, "l");
+	serve(&sv[3], "w-other", ns[1], "4", "127.0.0.1", 9090, "l");
+	serve(&sv[4], "w-host", NULL, "4", "127.0.0.1", free_port(SOCK_STREAM), "l");
+	/* each (netns, proto, port, pid) ss reports must be in who's answer */
+	for (int i = -1; i < 2; i++) {
+		char who_out[1 << 16] = "";
+		size_t n;
+
+		snprintf(cmd, sizeof(cmd), "%s who --all --json --netns %s", agent_path,
+			 i < 0 ? "host" : ns[i]);
+		f = popen(cmd, "r");
+		n = f ? fread(who_out, 1, sizeof(who_out) - 1, f) : 0;
+		who_out[n] = 0;
+		if (f)
+			pclose(f);
+		snprintf(cmd, sizeof(cmd), "%s ss -tulpnH", i < 0 ? "" : "ip netns exec");
+		if (i >= 0) {
+			char tmp[512];
+
+			snprintf(tmp, sizeof(tmp), "ip netns exec %s ss -tulpnH", ns[i]);
+			snprintf(cmd, sizeof(cmd), "%s", tmp);
+		}
+		f = popen(cmd, "r");
+		while (f && fgets(line, sizeof(line), f)) {
+			char proto[8], local[128], want[128], *colon, *pidp;
+			unsigned int port;
+
+			if (sscanf(line, "%7s %*s %*s %*s %127s", proto, local) != 2)
+				continue;
+			colon = strrchr(local, ':');
+			if (!colon || sscanf(colon + 1, "%u", &port) != 1)
+				continue;
+			pidp = strstr(line, "pid=");
+			snprintf(want, sizeof(want), "\"port\":%u", port);
+			compared++;
+			if (!strstr(who_out, want)) {
+				mismatches++;
+				failf("ss has %s %s, who does not: %s", proto, local, who_out);
+				continue;
+			}
+			if (pidp) {
+				snprintf(want, sizeof(want), "{\"pid\":%d,", atoi(pidp + 4));
+				if (!strstr(who_out, want)) {
+					mismatches++;
+					failf("ss names pid %d for %s, who does not", atoi(pidp + 4), local);
+				}
+			}
+		}
+		if (f)
+			pclose(f);
+	}
+	check_true(compared >= 5, "too few sockets compared");
+	for (int i = 0; i < 6; i++)
+		unserve(&sv[i]);
+	for (int i = 0; i < 2; i++)
+		netns_del(ns[i]);
+	return mismatches ? T_FAIL : T_PASS;
+}
+
 static const struct { const char *name; int (*fn)(void); } tests[] = {
 	{ "bind_tcp4", t_tcp4 },
 	{ "bind_udp4", t_udp4 },
@@ -678,12 +1168,24 @@ static const struct { const char *name; int (*fn)(void); } tests[] = {
 	{ "storm_default_no_drops", t_storm_default },
 	{ "sigkill_detaches", t_sigkill_detaches },
 	{ "bad_options", t_bad_options },
+	{ "holder_before_start", t_holder_before_start },
+	{ "holder_after_start", t_holder_after_start },
+	{ "holder_listen_time", t_holder_listen_time },
+	{ "holder_closed_not_named", t_holder_closed_not_named },
+	{ "reuseport_shared_warning", t_reuseport_warning },
+	{ "reuseport_shared_replica", t_reuseport_replica },
+	{ "dualstack", t_dualstack },
+	{ "ephemeral_range", t_ephemeral },
+	{ "same_port_two_netns", t_same_port_two_netns },
+	{ "who_vs_ss", t_who_vs_ss },
 };
 
 int main(int argc, char **argv)
 {
 	const char *filter = NULL;
 
+	if (argc >= 6 && !strcmp(argv[1], "--serve"))
+		return serve_main(argv[0], argv + 2);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2) {
