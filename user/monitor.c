@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,8 @@ static void flush_out(struct monitor *m)
 	sbuf_reset(&m->out);
 }
 
+static void flush_out(struct monitor *m);
+
 static void report(struct monitor *m, const struct bw_event *e, int err,
 		   int inferred)
 {
@@ -107,6 +110,9 @@ static void report(struct monitor *m, const struct bw_event *e, int err,
 		output_text_record(&m->out, r);
 	}
 	free(r);
+	/* a full ring drained at once must not become megabytes of buffered text */
+	if (m->out.len > 64 * 1024)
+		flush_out(m);
 }
 
 static int infer(struct monitor *m, const struct bw_event *e)
@@ -250,6 +256,8 @@ int monitor_run(const struct monitor_opts *o, volatile sig_atomic_t *stop,
 	err = loader__open(&o->load, &l, why);
 	if (err)
 		goto cleanup;
+	/* loading parsed the kernel's BTF (megabytes, freed now): give it back */
+	malloc_trim(0);
 	/* Attached first, then the snapshot: a socket bound in between is seen
 	 * by both, and the table merges them by cookie. */
 	{

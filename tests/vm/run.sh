@@ -51,6 +51,16 @@ copy_with_libs "$top/bindwatch" bindwatch
 copy_with_libs "$top/.output/tests/ktest" ktest
 need bpftool && copy_with_libs "$(command -v bpftool)" usr/sbin/bpftool
 [ -x /usr/sbin/bindsnoop ] && copy_with_libs /usr/sbin/bindsnoop usr/sbin/bindsnoop
+# iproute2's ip (netns) and ss (who_vs_ss) at their own paths: busybox's
+# shell runs its own applets before PATH, so the tests name them by path
+for t in ip ss sysctl; do
+	p=$(command -v $t) && { mkdir -p "$root/$(dirname "$p")"; rm -f "$root/bin/$t"; copy_with_libs "$p" "${p#/}"; }
+done
+# sock_diag for TCP and UDP: modules in Debian's kernel, loaded by hand here
+for m in inet_diag tcp_diag udp_diag; do
+	f=$(find "$kdir/lib/modules" -name "$m.ko" | head -1)
+	[ -n "$f" ] && cp "$f" "$root/$m.ko"
+done
 for extra in ${BW_VM_EXTRA:-}; do copy_with_libs "$extra" "bin/$(basename "$extra")"; done
 echo "root:x:0:0:root:/:/bin/sh" > "$root/etc/passwd"
 cat > "$root/init" <<'INIT'
@@ -61,6 +71,8 @@ mount -t devtmpfs dev /dev
 mkdir -p /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup
 mount -t tracefs none /sys/kernel/tracing 2>/dev/null
 ip link set lo up
+mkdir -p /run/netns
+for m in inet_diag tcp_diag udp_diag; do [ -f /$m.ko ] && insmod /$m.ko; done
 echo "=== vm: kernel $(uname -r)"
 cd /
 export BW_STORM_N=3000	# TCG runs ~20x slower than the host
