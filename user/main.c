@@ -12,6 +12,8 @@
 #include "monitor.h"
 #include "parse.h"
 #include "who.h"
+#include "claims.h"
+#include "registry_cmd.h"
 
 static volatile sig_atomic_t stop_flag;
 
@@ -48,6 +50,7 @@ static void usage(FILE *f)
 	fprintf(f,
 "Usage: bindwatch [watch] [OPTIONS]    watch every inet bind/listen/close\n"
 "       bindwatch who PORT|--all [--json] [--netns NAME]   who holds a port now\n"
+"       bindwatch registry lookup PORT[/PROTO] | list | check FILE...\n"
 "\n"
 "Options:\n"
 "  --json                 NDJSON on stdout (ready line, events, summary)\n"
@@ -64,6 +67,8 @@ static void usage(FILE *f)
 "                         ringbuf/16; 0 = every event)\n"
 "  --grace MS             cgroup backend: a bind with no success after MS\n"
 "                         counts as failed (default 50)\n"
+"  --registry FILE        more port claims (repeatable; also read:\n"
+"                         /etc/bindwatch/registry.d/*.conf)\n"
 "  -v                     more diagnostics (-vv: libbpf's too)\n"
 "  -h, --help             this text\n"
 "  -V, --version          version\n"
@@ -76,7 +81,7 @@ static void usage(FILE *f)
 
 enum {
 	OPT_JSON = 256, OPT_DURATION, OPT_PID, OPT_PORT, OPT_FAILED, OPT_BACKEND,
-	OPT_EXACT, OPT_RINGBUF, OPT_WAKEUP, OPT_GRACE,
+	OPT_EXACT, OPT_RINGBUF, OPT_WAKEUP, OPT_GRACE, OPT_REGISTRY,
 };
 
 static const struct option long_opts[] = {
@@ -90,6 +95,7 @@ static const struct option long_opts[] = {
 	{ "ringbuf", required_argument, NULL, OPT_RINGBUF },
 	{ "wakeup", required_argument, NULL, OPT_WAKEUP },
 	{ "grace", required_argument, NULL, OPT_GRACE },
+	{ "registry", required_argument, NULL, OPT_REGISTRY },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -124,6 +130,10 @@ static int preflight(void)
 static int cmd_watch(int argc, char **argv)
 {
 	static __u8 ports[8192];
+	const char *reg_files[32];
+	struct registry *reg = NULL;
+	int nreg = 0;
+	char reg_err[512] = "";
 	struct monitor_opts o;
 	const char *why = "";
 	unsigned long v;
@@ -181,6 +191,13 @@ static int cmd_watch(int argc, char **argv)
 			o.load.wakeup_bytes = v;
 			wakeup_set = 1;
 			break;
+		case OPT_REGISTRY:
+			if (nreg == 32) {
+				p_err("--registry: at most 32 files");
+				return 2;
+			}
+			reg_files[nreg++] = optarg;
+			break;
 		case OPT_GRACE:
 			if (parse_uint(optarg, 1, 10000, &v))
 				return bad_value("--grace", optarg,
@@ -217,15 +234,24 @@ static int cmd_watch(int argc, char **argv)
 	/* A pending-bytes wakeup needs a short poll so nothing waits long. */
 	o.poll_ms = o.load.wakeup_bytes ? 100 : 1000;
 
-	libbpf_set_print(libbpf_print);
-	if (preflight())
+	/* the whole registry or nothing: a bad file stops the agent here */
+	if (claims_load(&reg, BW_REGISTRY_DIR, reg_files, nreg, reg_err, sizeof(reg_err))) {
+		p_err("%s", reg_err[0] ? reg_err : "failed to load the registry");
 		return 1;
+	}
+	o.registry = reg;
+	libbpf_set_print(libbpf_print);
+	if (preflight()) {
+		registry__free(reg);
+		return 1;
+	}
 	err = install_signals();
 	if (err) {
 		p_err("failed to install signal handlers: %s", strerror(-err));
 		return 1;
 	}
 	err = monitor_run(&o, &stop_flag, &why);
+	registry__free(reg);
 	if (err) {
 		p_err("failed to %s: %s", why, strerror(-err));
 		if (err == -EPERM && o.load.backend && !strcmp(o.load.backend, "fentry"))
@@ -237,8 +263,23 @@ static int cmd_watch(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	if (argc > 1 && !strcmp(argv[1], "who"))
-		return cmd_who(argc - 1, argv + 1, NULL);
+	if (argc > 1 && !strcmp(argv[1], "who")) {
+		struct registry *reg = NULL;
+		struct who_claims wc = { claims_json, claims_text, NULL };
+		char err[512] = "";
+		int rc;
+
+		if (claims_load(&reg, BW_REGISTRY_DIR, NULL, 0, err, sizeof(err))) {
+			p_err("%s", err);
+			return 1;
+		}
+		wc.ctx = reg;
+		rc = cmd_who(argc - 1, argv + 1, &wc);
+		registry__free(reg);
+		return rc;
+	}
+	if (argc > 1 && !strcmp(argv[1], "registry"))
+		return cmd_registry(argc - 1, argv + 1, NULL, 0);
 	if (argc > 1 && !strcmp(argv[1], "watch"))
 		return cmd_watch(argc - 1, argv + 1);
 	return cmd_watch(argc, argv);

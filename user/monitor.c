@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <bpf/libbpf.h>
+#include "claims.h"
 #include "collide.h"
 #include "infer.h"
 #include "snapshot.h"
@@ -103,6 +104,7 @@ static void report(struct monitor *m, const struct bw_event *e, int err,
 	if (err)
 		m->sum.failed++;
 	collide__apply(m->coll, r, e->ts_ns);
+	claims_apply(m->o->registry, r);
 	if (m->o->json) {
 		output_json_record(&m->out, r);
 		sbuf_putc(&m->out, '\n');

@@ -4,6 +4,7 @@
 
 #include <signal.h>
 #include "loader.h"
+#include "registry.h"
 
 struct monitor_opts {
 	struct bw_loader_opts load;
@@ -13,6 +14,7 @@ struct monitor_opts {
 				 * for its success before it counts as failed */
 	unsigned int poll_ms;	/* longest an event waits in the ring */
 	size_t max_sockets;	/* bound on the port table */
+	const struct registry *registry;	/* port claims, may be NULL */
 };
 
 /*

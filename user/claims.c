@@ -1,0 +1,111 @@
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include "claims.h"
+
+#define MAX_CLAIMS 8
+
+static __u8 proto_bit_of(__u8 ipproto)
+{
+	return ipproto == IPPROTO_TCP ? PROTO_TCP : ipproto == IPPROTO_UDP ? PROTO_UDP :
+	       ipproto == IPPROTO_SCTP ? PROTO_SCTP : 0;
+}
+
+void claims_apply(const struct registry *reg, struct bw_record *r)
+{
+	const struct claim *c[MAX_CLAIMS];
+	const struct bw_event *ev = &r->ev;
+	size_t n, i, top;
+	__u8 proto = proto_bit_of(ev->proto);
+
+	if (!reg || r->err || !ev->port || !proto)
+		return;
+	if (ev->kind != BW_EV_BIND && ev->kind != BW_EV_LISTEN)
+		return;
+	n = registry__lookup(reg, ev->port, proto, c, MAX_CLAIMS);
+	if (!n)
+		return;
+	/* only the strongest layer speaks: site over de facto over IANA */
+	for (top = 0; top < n && c[top]->kind == c[0]->kind; top++)
+		if (claim_holder_matches(c[top], ev->comm, r->exe))
+			return;
+	for (i = 0; i < top && r->nflags < BW_MAX_FLAGS; i++) {
+		struct bw_flag *f = &r->flags[r->nflags++];
+		char who[40], safe[BW_COMM_LEN];
+		size_t k;
+
+		for (k = 0; k < BW_COMM_LEN - 1 && ev->comm[k]; k++)
+			safe[k] = (ev->comm[k] < 0x20 || ev->comm[k] == 0x7f) ? '?' : ev->comm[k];
+		safe[k] = 0;
+		snprintf(who, sizeof(who), "%s[%u]", safe, ev->pid);
+		memset(f, 0, sizeof(*f));
+		snprintf(f->kind, sizeof(f->kind), "claim");
+		/* an IANA assignment alone is information: most ports are used by others */
+		snprintf(f->severity, sizeof(f->severity), "%s",
+			 claim_sev_name(c[i]->kind == CLAIM_IANA ? SEV_INFO : c[i]->severity));
+		snprintf(f->service, sizeof(f->service), "%s", c[i]->name);
+		snprintf(f->message, sizeof(f->message), "%u/%s is %s%s; %s %s it", ev->port,
+			 proto_name(ev->proto), c[i]->kind == CLAIM_IANA ? "IANA-assigned to " : "",
+			 c[i]->desc, who, ev->kind == BW_EV_LISTEN ? "listens on" : "bound");
+	}
+}
+
+void claims_json(struct sbuf *sb, unsigned short port, void *reg)
+{
+	const struct claim *c[MAX_CLAIMS];
+	size_t n = reg ? registry__lookup(reg, port, 0, c, MAX_CLAIMS) : 0;
+
+	sbuf_putc(sb, '[');
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			sbuf_putc(sb, ',');
+		claim_json(sb, c[i]);
+	}
+	sbuf_putc(sb, ']');
+}
+
+void claims_text(struct sbuf *sb, unsigned short port, void *reg)
+{
+	const struct claim *c[MAX_CLAIMS];
+	size_t n = reg ? registry__lookup(reg, port, 0, c, MAX_CLAIMS) : 0;
+	char protos[32];
+
+	if (!n) {
+		sbuf_printf(sb, "\nport %u: no known claims\n", port);
+		return;
+	}
+	sbuf_printf(sb, "\nport %u is known for:\n", port);
+	for (size_t i = 0; i < n; i++) {
+		claim_protos_str(c[i]->protos, protos, sizeof(protos));
+		sbuf_printf(sb, "  %-8s %-26s %-12s %s%s%s\n", claim_kind_name(c[i]->kind),
+			    c[i]->name, protos, c[i]->desc, *c[i]->source ? " -- " : "",
+			    c[i]->source);
+	}
+}
+
+int claims_load(struct registry **out, const char *dir, const char *const *files,
+		int nfiles, char *err, size_t errlen)
+{
+	struct registry *r = registry__new();
+	int ret;
+
+	if (!r)
+		return -ENOMEM;
+	ret = registry__add_embedded(r, err, errlen);
+	if (!ret && dir) {
+		ret = registry__add_dir(r, dir, err, errlen);
+		if (ret && !err[0])
+			snprintf(err, errlen, "%s: cannot read: %s", dir, strerror(-ret));
+	}
+	for (int i = 0; i < nfiles && !ret; i++)
+		ret = registry__add_file(r, files[i], CLAIM_SITE, err, errlen);
+	if (!ret)
+		ret = registry__finish(r);
+	if (ret) {
+		registry__free(r);
+		return ret;
+	}
+	*out = r;
+	return 0;
+}

@@ -1,0 +1,24 @@
+/* Registry claims on the records: a bind on a port some service is known for. */
+#ifndef BW_CLAIMS_H
+#define BW_CLAIMS_H
+
+#include "record.h"
+#include "registry.h"
+#include "sbuf.h"
+
+/*
+ * Add a "claim" flag to a successful bind (or a listen that chose its port)
+ * whose port the strongest registry layer claims for other programs.  No
+ * flag when the process matches an expected holder of that layer.
+ */
+void claims_apply(const struct registry *reg, struct bw_record *r);
+
+/* For who: the claims on a port, as a JSON array and as text lines. */
+void claims_json(struct sbuf *sb, unsigned short port, void *reg);
+void claims_text(struct sbuf *sb, unsigned short port, void *reg);
+
+/* Load embedded + dir + files into a finished registry; 0 or -errno, err says where. */
+int claims_load(struct registry **out, const char *dir, const char *const *files,
+		int nfiles, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,632 @@
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "parse.h"
+#include "registry.h"
+
+#define MAX_LINE 512
+
+extern const char bw_registry_embedded[];
+
+struct registry {
+	struct claim *c;
+	size_t n, cap;
+	char **arenas;		/* texts the claims point into */
+	size_t narenas;
+	/* index: segment i covers [seg_lo[i], seg_lo[i+1]) and the claims
+	 * seg_claims[seg_off[i] .. seg_off[i+1]), strongest layer first */
+	__u32 *seg_lo;
+	size_t nseg;
+	size_t *seg_off;
+	__u32 *seg_claims;
+};
+
+struct registry *registry__new(void)
+{
+	return calloc(1, sizeof(struct registry));
+}
+
+static void free_index(struct registry *r)
+{
+	free(r->seg_lo);
+	free(r->seg_off);
+	free(r->seg_claims);
+	r->seg_lo = NULL;
+	r->seg_off = NULL;
+	r->seg_claims = NULL;
+	r->nseg = 0;
+}
+
+void registry__free(struct registry *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->narenas; i++)
+		free(r->arenas[i]);
+	free(r->arenas);
+	free(r->c);
+	free_index(r);
+	free(r);
+}
+
+const char *claim_kind_name(__u8 kind)
+{
+	return kind == CLAIM_SITE ? "site" : kind == CLAIM_DEFACTO ? "defacto" : "iana";
+}
+
+const char *claim_sev_name(__u8 sev)
+{
+	return sev == SEV_ERROR ? "error" : sev == SEV_WARNING ? "warning" : "info";
+}
+
+void claim_protos_str(__u8 protos, char *buf, size_t len)
+{
+	static const char *names[] = { "tcp", "udp", "sctp", "dccp" };
+	size_t off = 0;
+
+	buf[0] = 0;
+	for (int i = 0; i < 4; i++)
+		if (protos & (1u << i))
+			off += (size_t)snprintf(buf + off, len > off ? len - off : 0, "%s%s",
+						off ? "/" : "", names[i]);
+}
+
+static int proto_bit(const char *s)
+{
+	if (!strcmp(s, "tcp"))
+		return PROTO_TCP;
+	if (!strcmp(s, "udp"))
+		return PROTO_UDP;
+	if (!strcmp(s, "sctp"))
+		return PROTO_SCTP;
+	if (!strcmp(s, "dccp"))
+		return PROTO_DCCP;
+	return -1;
+}
+
+/* "N[-M]/proto[/proto...]" */
+static int parse_ports(char *s, struct claim *c, const char **why, char *detail, size_t dlen)
+{
+	char *slash = strchr(s, '/'), *dash, *p, *save = NULL;
+	unsigned short lo, hi;
+
+	if (!slash) {
+		*why = "port without a protocol (want PORT[-PORT]/PROTO[/PROTO])";
+		return -EINVAL;
+	}
+	*slash = 0;
+	dash = strchr(s, '-');
+	if (dash)
+		*dash = 0;
+	if (parse_port(s, 0, &lo) || parse_port(dash ? dash + 1 : s, 0, &hi)) {
+		snprintf(detail, dlen, "port out of range: '%s%s%s' (want 1-65535)", s,
+			 dash ? "-" : "", dash ? dash + 1 : "");
+		return -ERANGE;
+	}
+	if (lo > hi) {
+		snprintf(detail, dlen, "reversed range %u-%u", lo, hi);
+		return -ERANGE;
+	}
+	c->lo = lo;
+	c->hi = hi;
+	c->protos = 0;
+	for (p = strtok_r(slash + 1, "/", &save); p; p = strtok_r(NULL, "/", &save)) {
+		int b = proto_bit(p);
+
+		if (b < 0) {
+			snprintf(detail, dlen, "unknown protocol '%.32s' (want tcp, udp, sctp, dccp)", p);
+			return -EINVAL;
+		}
+		c->protos |= (__u8)b;
+	}
+	if (!c->protos) {
+		*why = "no protocol after '/'";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int valid_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n || n > 63)
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("._+-:", *s))
+			return 0;
+	return 1;
+}
+
+static char *next_field(char **p)
+{
+	char *s = *p, *start;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (!*s)
+		return NULL;
+	start = s;
+	while (*s && *s != ' ' && *s != '\t')
+		s++;
+	if (*s)
+		*s++ = 0;
+	*p = s;
+	return start;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+		*--e = 0;
+	return s;
+}
+
+struct dupkey {
+	const char *name;
+	__u16 lo, hi;
+	__u8 protos;
+	int line;
+};
+
+static unsigned long dup_hash(const char *name, __u16 lo, __u16 hi)
+{
+	unsigned long h = 5381;
+
+	for (; *name; name++)
+		h = h * 33 + (unsigned char)*name;
+	return h ^ ((unsigned long)lo << 16 | hi) * 2654435761ul;
+}
+
+/* Returns the earlier line of an overlapping duplicate, or 0 after inserting. */
+static int dup_check(struct dupkey *tab, size_t cap, const struct claim *c)
+{
+	size_t i = dup_hash(c->name, c->lo, c->hi) & (cap - 1);
+
+	for (; tab[i].name; i = (i + 1) & (cap - 1))
+		if (tab[i].lo == c->lo && tab[i].hi == c->hi && (tab[i].protos & c->protos) &&
+		    !strcmp(tab[i].name, c->name))
+			return tab[i].line;
+	tab[i] = (struct dupkey){ c->name, c->lo, c->hi, c->protos, c->line };
+	return 0;
+}
+
+static int push_claim(struct claim **arr, size_t *n, size_t *cap, const struct claim *c)
+{
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 256;
+		struct claim *a = realloc(*arr, nc * sizeof(*a));
+
+		if (!a)
+			return -ENOMEM;
+		*arr = a;
+		*cap = nc;
+	}
+	(*arr)[(*n)++] = *c;
+	return 0;
+}
+
+/* File names live as long as the registry: kept in the arena text itself. */
+int registry__add_text(struct registry *r, const char *file, const char *text, size_t len,
+		       enum claim_kind kind, char *err, size_t errlen)
+{
+	struct claim *tmp = NULL;
+	size_t ntmp = 0, captmp = 0, dupcap = 1024, lines = 1;
+	struct dupkey *dups = NULL;
+	char *buf, *line, *next, *end, **arenas;
+	const char *cur_file;
+	int lineno = 0, ret = 0;
+	const enum claim_kind default_kind = kind;
+
+	for (size_t i = 0; i < len; i++)
+		lines += text[i] == '\n';
+	while (dupcap < lines * 2)
+		dupcap *= 2;
+	buf = malloc(len + strlen(file) + 2);
+	dups = calloc(dupcap, sizeof(*dups));
+	if (!buf || !dups) {
+		ret = -ENOMEM;
+		goto cleanup;
+	}
+	strcpy(buf, file);
+	cur_file = buf;
+	memcpy(buf + strlen(file) + 1, text, len);
+	buf[strlen(file) + 1 + len] = 0;
+
+	end = buf + strlen(file) + 1 + len;
+	for (line = buf + strlen(file) + 1; line < end; line = next) {
+		char *p, *name, *ports, *sev, *holders, *rest, *bar, detail[160] = "", ports_txt[32];
+		const char *why = NULL;
+		struct claim c;
+		size_t l;
+		int prev;
+
+		next = memchr(line, '\n', (size_t)(end - line));
+		l = next ? (size_t)(next - line) : (size_t)(end - line);
+		lineno++;
+		if (memchr(line, 0, l)) {
+			why = "binary data (a NUL byte)";
+			goto bad;
+		}
+		line[l] = 0;
+		next = line + l + 1;
+		if (l && line[l - 1] == '\r')
+			line[--l] = 0;
+		if (!strncmp(line, "#@file ", 7)) {
+			/* a new file: its own line numbers, kind and duplicates */
+			cur_file = line + 7;
+			lineno = 0;
+			kind = default_kind;
+			memset(dups, 0, dupcap * sizeof(*dups));
+			continue;
+		}
+		if (l > MAX_LINE) {
+			snprintf(detail, sizeof(detail), "line longer than %d characters (%zu)", MAX_LINE, l);
+			goto bad;
+		}
+		for (p = line; *p; p++)
+			if (((unsigned char)*p < 0x20 && *p != '\t') || *p == 0x7f) {
+				snprintf(detail, sizeof(detail), "binary data (byte 0x%02x)",
+					 (unsigned char)*p);
+				goto bad;
+			}
+		p = trim(line);
+		if (!*p || *p == '#')
+			continue;
+		if (*p == '@') {
+			if (!strncmp(p, "@kind ", 6)) {
+				char *k = trim(p + 6);
+
+				if (!strcmp(k, "iana"))
+					kind = CLAIM_IANA;
+				else if (!strcmp(k, "defacto"))
+					kind = CLAIM_DEFACTO;
+				else if (!strcmp(k, "site"))
+					kind = CLAIM_SITE;
+				else {
+					snprintf(detail, sizeof(detail),
+						 "unknown kind '%.32s' (want iana, defacto, site)", k);
+					goto bad;
+				}
+				continue;
+			}
+			snprintf(detail, sizeof(detail), "unknown directive '%.32s'", p);
+			goto bad;
+		}
+		memset(&c, 0, sizeof(c));
+		name = next_field(&p);
+		ports = next_field(&p);
+		sev = next_field(&p);
+		holders = next_field(&p);
+		rest = p ? trim(p) : NULL;
+		if (!name || !ports || !sev || !holders || !rest || !*rest) {
+			why = "missing field (want NAME PORT/PROTO SEVERITY HOLDERS DESCRIPTION [| SOURCE])";
+			goto bad;
+		}
+		if (!valid_name(name)) {
+			snprintf(detail, sizeof(detail), "bad service name '%.40s'", name);
+			goto bad;
+		}
+		c.name = name;
+		snprintf(ports_txt, sizeof(ports_txt), "%s", ports);
+		if (parse_ports(ports, &c, &why, detail, sizeof(detail)))
+			goto bad;
+		if (!strcmp(sev, "info"))
+			c.severity = SEV_INFO;
+		else if (!strcmp(sev, "warning"))
+			c.severity = SEV_WARNING;
+		else if (!strcmp(sev, "error"))
+			c.severity = SEV_ERROR;
+		else {
+			snprintf(detail, sizeof(detail),
+				 "unknown severity '%.20s' (want info, warning, error)", sev);
+			goto bad;
+		}
+		c.holders = strcmp(holders, "-") ? holders : "";
+		bar = strstr(rest, "|");
+		if (bar) {
+			*bar = 0;
+			c.source = trim(bar + 1);
+		} else {
+			c.source = "";
+		}
+		c.desc = trim(rest);
+		if (!*c.desc) {
+			why = "empty description";
+			goto bad;
+		}
+		if (kind == CLAIM_DEFACTO && !*c.source) {
+			why = "a de facto claim needs a source after '|'";
+			goto bad;
+		}
+		c.kind = (__u8)kind;
+		c.file = cur_file;
+		c.line = lineno;
+		prev = dup_check(dups, dupcap, &c);
+		if (prev) {
+			snprintf(detail, sizeof(detail), "duplicate claim '%s' for %s (first at line %d)",
+				 c.name, ports_txt, prev);
+			goto bad;
+		}
+		ret = push_claim(&tmp, &ntmp, &captmp, &c);
+		if (ret)
+			goto cleanup;
+		continue;
+bad:
+		snprintf(err, errlen, "%s:%d: %s", cur_file, lineno, why ? why : detail);
+		ret = -EINVAL;
+		goto cleanup;
+	}
+	/* all good: keep the text and the claims */
+	arenas = realloc(r->arenas, (r->narenas + 1) * sizeof(*arenas));
+	if (!arenas) {
+		ret = -ENOMEM;
+		goto cleanup;
+	}
+	r->arenas = arenas;
+	for (size_t i = 0; i < ntmp && !ret; i++)
+		ret = push_claim(&r->c, &r->n, &r->cap, &tmp[i]);
+	if (ret)
+		goto cleanup;
+	r->arenas[r->narenas++] = buf;
+	buf = NULL;
+cleanup:
+	free(buf);
+	free(tmp);
+	free(dups);
+	return ret;
+}
+
+int registry__add_file(struct registry *r, const char *path, enum claim_kind kind,
+		       char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "re");
+	char *text = NULL;
+	size_t len = 0, cap = 0, n;
+	int ret;
+
+	if (!f) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(-ret));
+		return ret;
+	}
+	do {
+		if (cap - len < 65536) {
+			char *t = realloc(text, cap += 65536 * 4);
+
+			if (!t) {
+				free(text);
+				fclose(f);
+				return -ENOMEM;
+			}
+			text = t;
+		}
+		n = fread(text + len, 1, cap - len, f);
+		len += n;
+	} while (n > 0 && len < (64u << 20));
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: read error", path);
+		free(text);
+		fclose(f);
+		return -EIO;
+	}
+	fclose(f);
+	ret = registry__add_text(r, path, text ? text : "", len, kind, err, errlen);
+	free(text);
+	return ret;
+}
+
+int registry__add_embedded(struct registry *r, char *err, size_t errlen)
+{
+	return registry__add_text(r, "embedded", bw_registry_embedded,
+				  strlen(bw_registry_embedded), CLAIM_SITE, err, errlen);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int registry__add_dir(struct registry *r, const char *dir, char *err, size_t errlen)
+{
+	char **names = NULL;
+	size_t n = 0;
+	struct dirent *e;
+	DIR *d = opendir(dir);
+	int ret = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+		char **nn;
+
+		if (l < 6 || strcmp(e->d_name + l - 5, ".conf"))
+			continue;
+		nn = realloc(names, (n + 1) * sizeof(*nn));
+		if (!nn || !(nn[n] = malloc(strlen(dir) + l + 2))) {
+			names = nn ? nn : names;
+			ret = -ENOMEM;
+			break;
+		}
+		names = nn;
+		sprintf(names[n++], "%s/%s", dir, e->d_name);
+	}
+	closedir(d);
+	if (!ret)
+		qsort(names, n, sizeof(*names), cmp_str);	/* a stable order */
+	for (size_t i = 0; i < n && !ret; i++)
+		ret = registry__add_file(r, names[i], CLAIM_SITE, err, errlen);
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return ret;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_claim_lo(const void *a, const void *b, void *claims)
+{
+	const struct claim *x = &((const struct claim *)claims)[*(const __u32 *)a];
+	const struct claim *y = &((const struct claim *)claims)[*(const __u32 *)b];
+
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+int registry__finish(struct registry *r)
+{
+	__u32 *bounds = NULL, *order = NULL, *active = NULL;
+	size_t nb = 0, nactive = 0, total = 0, cap, next = 0;
+	int ret = -ENOMEM;
+
+	free_index(r);
+	if (!r->n)
+		return 0;
+	bounds = malloc(2 * r->n * sizeof(*bounds));
+	order = malloc(r->n * sizeof(*order));
+	active = malloc(r->n * sizeof(*active));
+	if (!bounds || !order || !active)
+		goto cleanup;
+	for (size_t i = 0; i < r->n; i++) {
+		bounds[nb++] = r->c[i].lo;
+		bounds[nb++] = (__u32)r->c[i].hi + 1;
+		order[i] = (__u32)i;
+	}
+	qsort(bounds, nb, sizeof(*bounds), cmp_u32);
+	r->nseg = 0;
+	for (size_t i = 0; i < nb; i++)
+		if (!r->nseg || bounds[r->nseg - 1] != bounds[i])
+			bounds[r->nseg++] = bounds[i];
+	qsort_r(order, r->n, sizeof(*order), cmp_claim_lo, r->c);
+	r->seg_lo = bounds;
+	bounds = NULL;
+	r->seg_off = malloc((r->nseg + 1) * sizeof(*r->seg_off));
+	cap = r->n * 2;
+	r->seg_claims = malloc(cap * sizeof(*r->seg_claims));
+	if (!r->seg_off || !r->seg_claims)
+		goto cleanup;
+	/* sweep: each segment gets the claims active on it */
+	for (size_t s = 0; s < r->nseg; s++) {
+		__u32 start = r->seg_lo[s];
+		size_t k = 0;
+
+		for (size_t i = 0; i < nactive; i++)
+			if (r->c[active[i]].hi >= start)
+				active[k++] = active[i];
+		nactive = k;
+		while (next < r->n && r->c[order[next]].lo == start)
+			active[nactive++] = order[next++];
+		r->seg_off[s] = total;
+		if (total + nactive > cap) {
+			__u32 *nc;
+
+			while (total + nactive > cap)
+				cap *= 2;
+			nc = realloc(r->seg_claims, cap * sizeof(*nc));
+			if (!nc)
+				goto cleanup;
+			r->seg_claims = nc;
+		}
+		/* strongest layer first; within one, file order */
+		for (int kind = CLAIM_SITE; kind >= CLAIM_IANA; kind--)
+			for (size_t i = 0; i < nactive; i++)
+				if (r->c[active[i]].kind == kind)
+					r->seg_claims[total++] = active[i];
+	}
+	r->seg_off[r->nseg] = total;
+	ret = 0;
+cleanup:
+	free(bounds);
+	free(order);
+	free(active);
+	if (ret)
+		free_index(r);
+	return ret;
+}
+
+size_t registry__lookup(const struct registry *r, __u16 port, __u8 proto,
+			const struct claim **out, size_t max)
+{
+	size_t lo = 0, hi = r->nseg, n = 0;
+
+	if (!r->nseg || port < r->seg_lo[0])
+		return 0;
+	while (hi - lo > 1) {	/* last segment starting at or before port */
+		size_t mid = (lo + hi) / 2;
+
+		if (r->seg_lo[mid] <= port)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	for (size_t i = r->seg_off[lo]; i < r->seg_off[lo + 1] && n < max; i++) {
+		const struct claim *c = &r->c[r->seg_claims[i]];
+
+		if (port >= c->lo && port <= c->hi && (!proto || (c->protos & proto)))
+			out[n++] = c;
+	}
+	return n;
+}
+
+size_t registry__count(const struct registry *r)
+{
+	return r->n;
+}
+
+const struct claim *registry__at(const struct registry *r, size_t i)
+{
+	return i < r->n ? &r->c[i] : NULL;
+}
+
+int claim_holder_matches(const struct claim *c, const char *comm, const char *exe)
+{
+	char globs[256], *g, *save = NULL;
+	const char *base = exe ? strrchr(exe, '/') : NULL;
+
+	base = base ? base + 1 : exe;
+	snprintf(globs, sizeof(globs), "%s", c->holders);
+	for (g = strtok_r(globs, ",", &save); g; g = strtok_r(NULL, ",", &save)) {
+		if (comm && !fnmatch(g, comm, 0))
+			return 1;
+		if (exe && *exe && (!fnmatch(g, exe, 0) || (base && !fnmatch(g, base, 0))))
+			return 1;
+	}
+	return 0;
+}
+
+void claim_json(struct sbuf *sb, const struct claim *c)
+{
+	char protos[32];
+
+	claim_protos_str(c->protos, protos, sizeof(protos));
+	sbuf_puts(sb, "{\"service\":");
+	sbuf_json_str(sb, c->name, strlen(c->name));
+	if (c->lo == c->hi)
+		sbuf_printf(sb, ",\"port\":%u", c->lo);
+	else
+		sbuf_printf(sb, ",\"ports\":\"%u-%u\"", c->lo, c->hi);
+	sbuf_printf(sb, ",\"protos\":\"%s\",\"kind\":\"%s\",\"severity\":\"%s\",\"holders\":",
+		    protos, claim_kind_name(c->kind), claim_sev_name(c->severity));
+	sbuf_json_str(sb, c->holders, strlen(c->holders));
+	sbuf_puts(sb, ",\"description\":");
+	sbuf_json_str(sb, c->desc, strlen(c->desc));
+	sbuf_puts(sb, ",\"source\":");
+	sbuf_json_str(sb, c->source, strlen(c->source));
+	sbuf_printf(sb, ",\"file\":");
+	sbuf_json_str(sb, c->file, strlen(c->file));
+	sbuf_printf(sb, ",\"line\":%d}", c->line);
+}

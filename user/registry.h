@@ -1,0 +1,75 @@
+/* The port-claim registry: which service each port is known for (IANA
+ * assignments, de facto defaults, site policy).  Format: registry/README.md. */
+#ifndef BW_REGISTRY_H
+#define BW_REGISTRY_H
+
+#include <stddef.h>
+#include <linux/types.h>
+#include "sbuf.h"
+
+enum claim_kind { CLAIM_IANA, CLAIM_DEFACTO, CLAIM_SITE };
+enum claim_sev { SEV_INFO, SEV_WARNING, SEV_ERROR };
+
+#define PROTO_TCP	(1u << 0)
+#define PROTO_UDP	(1u << 1)
+#define PROTO_SCTP	(1u << 2)
+#define PROTO_DCCP	(1u << 3)
+
+struct claim {
+	__u16 lo, hi;		/* port range, inclusive */
+	__u8 protos;		/* PROTO_* bits */
+	__u8 kind;		/* enum claim_kind */
+	__u8 severity;		/* enum claim_sev */
+	const char *name;
+	const char *holders;	/* comma-separated globs on comm or exe; "" = none */
+	const char *desc;
+	const char *source;	/* "" when none */
+	const char *file;
+	int line;
+};
+
+struct registry;
+
+struct registry *registry__new(void);
+void registry__free(struct registry *r);	/* accepts NULL */
+
+/*
+ * Parse text (len bytes) named file, as default kind (a "@kind" line
+ * changes it; "#@file NAME" lines rename the file, as in the embedded
+ * registry).  On the first error returns -EINVAL and writes
+ * "FILE:LINE: what is wrong" into err; nothing of that text is kept then.
+ */
+int registry__add_text(struct registry *r, const char *file, const char *text, size_t len,
+		       enum claim_kind kind, char *err, size_t errlen);
+/* The same for a file on disk (errors also for unreadable files). */
+int registry__add_file(struct registry *r, const char *path, enum claim_kind kind,
+		       char *err, size_t errlen);
+/* The claims built into the binary. */
+int registry__add_embedded(struct registry *r, char *err, size_t errlen);
+/* Every /etc/bindwatch/registry.d/ *.conf (dir may be absent), as site claims. */
+int registry__add_dir(struct registry *r, const char *dir, char *err, size_t errlen);
+
+/* Build the lookup index; call once after the last add.  0 or -ENOMEM. */
+int registry__finish(struct registry *r);
+
+/*
+ * Claims on port for proto (PROTO_* bits, 0 = any), strongest layer first
+ * (site, de facto, IANA), at most max.  O(log n).  Returns the count.
+ */
+size_t registry__lookup(const struct registry *r, __u16 port, __u8 proto,
+			const struct claim **out, size_t max);
+
+size_t registry__count(const struct registry *r);
+const struct claim *registry__at(const struct registry *r, size_t i);
+
+/* Does comm or exe match one of the claim's holder globs? */
+int claim_holder_matches(const struct claim *c, const char *comm, const char *exe);
+
+const char *claim_kind_name(__u8 kind);
+const char *claim_sev_name(__u8 sev);
+void claim_protos_str(__u8 protos, char *buf, size_t len);
+
+/* A JSON object for the claim. */
+void claim_json(struct sbuf *sb, const struct claim *c);
+
+#endif

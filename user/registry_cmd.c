@@ -1,0 +1,129 @@
+/* bindwatch registry lookup|list|check: the claim registry from the command line. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "claims.h"
+#include "log.h"
+#include "parse.h"
+#include "registry.h"
+#include "registry_cmd.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: bindwatch registry lookup PORT[/PROTO] [--json]\n"
+		   "       bindwatch registry list [--json]\n"
+		   "       bindwatch registry check FILE...\n"
+		   "Claims come from the embedded registry, %s/*.conf and --registry FILE.\n",
+		BW_REGISTRY_DIR);
+}
+
+static void print_claim(struct sbuf *sb, const struct claim *c, int json)
+{
+	char protos[32], ports[16];
+
+	if (json) {
+		claim_json(sb, c);
+		sbuf_putc(sb, '\n');
+		return;
+	}
+	claim_protos_str(c->protos, protos, sizeof(protos));
+	if (c->lo == c->hi)
+		snprintf(ports, sizeof(ports), "%u", c->lo);
+	else
+		snprintf(ports, sizeof(ports), "%u-%u", c->lo, c->hi);
+	sbuf_printf(sb, "%-11s %-14s %-7s %-7s %-26s %s\n", ports, protos,
+		    claim_kind_name(c->kind), claim_sev_name(c->severity), c->name, c->desc);
+}
+
+int cmd_registry(int argc, char **argv, const char *const *files, int nfiles)
+{
+	struct registry *reg = NULL;
+	char err[512] = "";
+	struct sbuf sb;
+	int json = 0, ret = 0, i, nargs = 0;
+	char *args[64];
+
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	for (i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = 1;
+		else if (nargs < 64)
+			args[nargs++] = argv[i];
+	}
+	if (!strcmp(argv[1], "check")) {
+		if (!nargs) {
+			p_err("registry check: no FILE given");
+			return 2;
+		}
+		for (i = 0; i < nargs; i++) {
+			struct registry *r = registry__new();
+
+			err[0] = 0;
+			if (!r)
+				return 1;
+			if (registry__add_file(r, args[i], CLAIM_SITE, err, sizeof(err))) {
+				fprintf(stderr, "%s\n", err);
+				ret = 1;
+			} else {
+				printf("%s: %zu claims, ok\n", args[i], registry__count(r));
+			}
+			registry__free(r);
+		}
+		return ret;
+	}
+	if (claims_load(&reg, BW_REGISTRY_DIR, files, nfiles, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	sbuf_init(&sb);
+	if (!strcmp(argv[1], "list")) {
+		for (size_t k = 0; k < registry__count(reg); k++)
+			print_claim(&sb, registry__at(reg, k), json);
+	} else if (!strcmp(argv[1], "lookup") && nargs == 1) {
+		const struct claim *c[16];
+		char *slash = strchr(args[0], '/');
+		unsigned short port;
+		__u8 proto = 0;
+		size_t n;
+
+		if (slash) {
+			*slash = 0;
+			proto = !strcmp(slash + 1, "tcp") ? PROTO_TCP :
+				!strcmp(slash + 1, "udp") ? PROTO_UDP :
+				!strcmp(slash + 1, "sctp") ? PROTO_SCTP :
+				!strcmp(slash + 1, "dccp") ? PROTO_DCCP : 0;
+		}
+		if (parse_port(args[0], 0, &port) || (slash && !proto)) {
+			p_err("registry lookup: invalid PORT[/PROTO] '%s%s%s'", args[0],
+			      slash ? "/" : "", slash ? slash + 1 : "");
+			ret = 2;
+			goto cleanup;
+		}
+		n = registry__lookup(reg, port, proto, c, 16);
+		if (json) {
+			sbuf_printf(&sb, "{\"port\":%u,\"claims\":[", port);
+			for (size_t k = 0; k < n; k++) {
+				if (k)
+					sbuf_putc(&sb, ',');
+				claim_json(&sb, c[k]);
+			}
+			sbuf_puts(&sb, "]}\n");
+		} else if (!n) {
+			sbuf_printf(&sb, "%u: no known claims\n", port);
+		} else {
+			for (size_t k = 0; k < n; k++)
+				print_claim(&sb, c[k], 0);
+		}
+	} else {
+		usage(stderr);
+		ret = 2;
+	}
+	fwrite(sb.buf ? sb.buf : "", 1, sb.len, stdout);
+cleanup:
+	sbuf_free(&sb);
+	registry__free(reg);
+	return ret;
+}
