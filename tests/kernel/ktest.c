@@ -1159,6 +1159,103 @@ static int t_who_vs_ss(void)
 	return mismatches ? T_FAIL : T_PASS;
 }
 
+/* ------------------------------------------------------------ registry claims */
+
+static bool has_claim(const char *line, const char *service)
+{
+	char flags[4096], want[128];
+
+	if (!line || !jget(line, "flags", flags, sizeof(flags)))
+		return false;
+	snprintf(want, sizeof(want), "\"kind\":\"claim\",\"severity\":\"warning\",\"service\":\"%s\"",
+		 service);
+	return strstr(flags, want) != NULL;
+}
+
+static int t_claims_seeds(void)
+{
+	static const struct { unsigned short port; const char *service; } seeds[] = {
+		{ 10256, "kube-proxy-healthz" }, { 10300, "wyoming-faster-whisper" },
+		{ 10397, "wso2-thrift" }, { 60610, "bluesky-queueserver-http" },
+	};
+	const char *extra[] = { "--port", "10256", "--port", "10300", "--port", "10397",
+				"--port", "60610", NULL };
+	struct agent a;
+	struct server sv = { 0 };
+
+	if (!agent_start(&a, extra))
+		return T_FAIL;
+	for (size_t i = 0; i < 4; i++) {
+		struct bind_case c = { AF_INET, SOCK_STREAM, "127.0.0.1", seeds[i].port, 0, 0 };
+		const char *l;
+
+		if (in_child("myapp", 0, do_bind_close, &c)) {
+			failf("port %u is busy on this host", seeds[i].port);
+			continue;
+		}
+		l = expect_event(&a, "bind", seeds[i].port, "null");
+		if (l && !has_claim(l, seeds[i].service))
+			failf("myapp on %u: no %s claim: %s", seeds[i].port, seeds[i].service, l);
+	}
+	/* the expected holder gets no warning */
+	if (serve(&sv, "kube-proxy", NULL, "4", "127.0.0.1", 10256, "l")) {
+		struct match m = { "listen", 10256, -1, "null" };
+		const char *l = agent_wait(&a, match_pred, &m, 5);
+
+		for (int k = 0; k < a.nlines; k++)
+			if (jis(a.lines[k], "event", "bind") && jnum(a.lines[k], "pid") == sv.pid)
+				l = a.lines[k];
+		check_true(l && jnum(l, "pid") == sv.pid, "kube-proxy's bind not seen");
+		check_true(l && !strstr(l, "\"kind\":\"claim\""), "kube-proxy flagged on 10256");
+	}
+	unserve(&sv);
+	agent_free(&a);
+	return T_PASS;
+}
+
+static int t_claims_site_override(void)
+{
+	unsigned short port = free_port(SOCK_STREAM);
+	struct bind_case c = { AF_INET, SOCK_STREAM, "127.0.0.1", port, 0, 0 };
+	char path[] = "/tmp/bw-site-XXXXXX", text[256];
+	const char *extra[] = { "--port", port_s, "--registry", path, NULL };
+	struct agent a;
+	const char *l;
+	int fd = mkstemp(path);
+
+	snprintf(text, sizeof(text), "# this host\nmy-gateway %u/tcp error nginx "
+		 "this host's API gateway\n", port);
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		return T_FAIL;
+	close(fd);
+	snprintf(port_s, sizeof(port_s), "%u", port);
+	if (!agent_start(&a, extra)) {
+		unlink(path);
+		return T_FAIL;
+	}
+	in_child("myapp", 0, do_bind_close, &c);
+	l = expect_event(&a, "bind", port, "null");
+	check_true(l && strstr(l, "{\"kind\":\"claim\",\"severity\":\"error\",\"service\":\"my-gateway\""),
+		   "site claim not applied");
+	agent_free(&a);
+	/* a broken site file stops the agent with FILE:LINE */
+	fd = open(path, O_WRONLY | O_TRUNC);
+	if (fd >= 0) {
+		const char *bad = "ok-line 80/tcp info - fine\nbroken 99999/tcp info - no\n";
+		const char *args[] = { "--registry", path, "--duration", "1", NULL };
+		char out[2048], want[128];
+
+		if (write(fd, bad, strlen(bad)) < 0)
+			failf("write");
+		close(fd);
+		snprintf(want, sizeof(want), "%s:2: port out of range", path);
+		check_true(run_agent_cli(args, out, sizeof(out)) == 1 && strstr(out, want),
+			   "a bad --registry file must stop the agent with FILE:LINE");
+	}
+	unlink(path);
+	return T_PASS;
+}
+
 static const struct { const char *name; int (*fn)(void); } tests[] = {
 	{ "bind_tcp4", t_tcp4 },
 	{ "bind_udp4", t_udp4 },
@@ -1188,6 +1285,8 @@ static const struct { const char *name; int (*fn)(void); } tests[] = {
 	{ "ephemeral_range", t_ephemeral },
 	{ "same_port_two_netns", t_same_port_two_netns },
 	{ "who_vs_ss", t_who_vs_ss },
+	{ "claims_seed_ports", t_claims_seeds },
+	{ "claims_site_override", t_claims_site_override },
 };
 
 int main(int argc, char **argv)
