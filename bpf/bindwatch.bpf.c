@@ -29,6 +29,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Filters and tuning, set by the agent between open and load. */
 const volatile __u32 filter_pid = 0;		/* tgid, 0 = all */
+const volatile __u64 filter_cgroup_id = 0;	/* a cgroup-v2 subtree, 0 = all */
+const volatile __u32 filter_cgroup_level = 0;	/* that cgroup's depth */
 const volatile __u8 filter_ports_on = 0;
 const volatile __u8 filter_ports[8192] = {};	/* bitmap of 65536 ports */
 const volatile __u8 failed_only = 0;
@@ -97,9 +99,16 @@ static __always_inline int port_wanted(__u16 port)
 	return (filter_ports[idx] >> (port & 7)) & 1;
 }
 
+/* The task filters: pid, and the cgroup subtree (its ancestor at the filter
+ * cgroup's level is the filter cgroup: one helper call, no map). */
 static __always_inline int pid_wanted(__u32 tgid)
 {
-	return !filter_pid || filter_pid == tgid;
+	if (filter_pid && filter_pid != tgid)
+		return 0;
+	if (filter_cgroup_id &&
+	    bpf_get_current_ancestor_cgroup_id(filter_cgroup_level) != filter_cgroup_id)
+		return 0;
+	return 1;
 }
 
 /*

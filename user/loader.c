@@ -126,6 +126,8 @@ static int configure(struct bindwatch_bpf *s, const struct bw_loader_opts *o)
 	int err;
 
 	s->rodata->filter_pid = o->pid;
+	s->rodata->filter_cgroup_id = o->cgroup_id;
+	s->rodata->filter_cgroup_level = o->cgroup_level;
 	if (o->ports) {
 		s->rodata->filter_ports_on = 1;
 		memcpy((void *)s->rodata->filter_ports, o->ports,

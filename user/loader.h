@@ -12,6 +12,8 @@ struct bw_loader_opts {
 	const char *backend;	/* "fentry", "cgroup", or NULL: try in that order */
 	int exact_errno;	/* cgroup: add sys_exit_bind for the kernel's errno */
 	__u32 pid;		/* 0: all */
+	__u64 cgroup_id;	/* a cgroup-v2 subtree, 0: all */
+	__u32 cgroup_level;	/* its depth below the root */
 	const __u8 *ports;	/* 8192-byte bitmap, or NULL: all ports */
 	int failed_only;
 	size_t ringbuf_bytes;	/* power of two >= page size */

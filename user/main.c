@@ -12,6 +12,7 @@
 #include "monitor.h"
 #include "parse.h"
 #include "who.h"
+#include "snapshot.h"
 #include "claims.h"
 #include "registry_cmd.h"
 
@@ -58,6 +59,9 @@ static void usage(FILE *f)
 "  --pid PID              only this process\n"
 "  --port PORT            only this port (repeatable)\n"
 "  --failed               only failed binds and listens\n"
+"  --container ID|NAME    only this container (id prefix or name)\n"
+"  --netns NAME|INODE     only this network namespace (\"host\" for ours)\n"
+"  --cgroup PATH          only this cgroup-v2 subtree (filtered in the kernel)\n"
 "  --backend NAME         fentry or cgroup (default: the first that works)\n"
 "  --exact-errno          cgroup backend: take each failed bind()'s errno from\n"
 "                         the syscall tracepoint; costs every syscall on the\n"
@@ -81,7 +85,8 @@ static void usage(FILE *f)
 
 enum {
 	OPT_JSON = 256, OPT_DURATION, OPT_PID, OPT_PORT, OPT_FAILED, OPT_BACKEND,
-	OPT_EXACT, OPT_RINGBUF, OPT_WAKEUP, OPT_GRACE, OPT_REGISTRY,
+	OPT_EXACT, OPT_RINGBUF, OPT_WAKEUP, OPT_GRACE, OPT_REGISTRY, OPT_CONTAINER,
+	OPT_NETNS, OPT_CGROUP,
 };
 
 static const struct option long_opts[] = {
@@ -96,11 +101,43 @@ static const struct option long_opts[] = {
 	{ "wakeup", required_argument, NULL, OPT_WAKEUP },
 	{ "grace", required_argument, NULL, OPT_GRACE },
 	{ "registry", required_argument, NULL, OPT_REGISTRY },
+	{ "container", required_argument, NULL, OPT_CONTAINER },
+	{ "netns", required_argument, NULL, OPT_NETNS },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ 0 },
 };
+
+/* A cgroup-v2 path (absolute, or relative to the v2 root) to its id and depth. */
+static int cgroup_arg(const char *arg, __u64 *id, __u32 *level)
+{
+	char root[1024], path[2048];
+	const char *rel;
+	struct stat st;
+	int err = find_cgroup2_root(root, sizeof(root));
+
+	if (err)
+		return err;
+	if (!strncmp(arg, root, strlen(root)))
+		rel = arg + strlen(root);
+	else
+		rel = arg;
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	if (stat(path, &st))
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	*id = st.st_ino;
+	*level = 0;
+	for (const char *p = rel; *p; p++)
+		if (*p == '/' && p[1] && p[1] != '/')
+			(*level)++;
+	if (rel[0] && rel[0] != '/')
+		(*level)++;
+	return 0;
+}
 
 static int bad_value(const char *flag, const char *val, const char *what)
 {
@@ -144,6 +181,8 @@ static int cmd_watch(int argc, char **argv)
 	o.load.ringbuf_bytes = 2u << 20;
 	o.grace_ms = 50;
 	o.max_sockets = 1u << 20;
+	/* where runtimes keep their files; tests point it at a fixture */
+	o.data_root = getenv("BINDWATCH_DATA_ROOT") ? getenv("BINDWATCH_DATA_ROOT") : "";
 	o.poll_ms = 100;
 	while ((c = getopt_long(argc, argv, "vhV", long_opts, NULL)) != -1) {
 		switch (c) {
@@ -198,6 +237,28 @@ static int cmd_watch(int argc, char **argv)
 			}
 			reg_files[nreg++] = optarg;
 			break;
+		case OPT_CONTAINER:
+			if (!optarg[0])
+				return bad_value("--container", optarg, "an id prefix or a name");
+			o.container = optarg;
+			break;
+		case OPT_NETNS: {
+			int fd = netns_open_arg(optarg);
+
+			if (fd < 0)
+				return bad_value("--netns", optarg,
+						 "a /run/netns name, \"host\" or a netns inode");
+			o.netns = netns_inode_of_fd(fd);
+			close(fd);
+			break;
+		}
+		case OPT_CGROUP: {
+			int err2 = cgroup_arg(optarg, &o.load.cgroup_id, &o.load.cgroup_level);
+
+			if (err2)
+				return bad_value("--cgroup", optarg, strerror(-err2));
+			break;
+		}
 		case OPT_GRACE:
 			if (parse_uint(optarg, 1, 10000, &v))
 				return bad_value("--grace", optarg,

@@ -8,6 +8,7 @@
 #include <bpf/libbpf.h>
 #include "claims.h"
 #include "collide.h"
+#include "container.h"
 #include "infer.h"
 #include "snapshot.h"
 #include "log.h"
@@ -29,6 +30,8 @@ struct monitor {
 	const struct monitor_opts *o;
 	struct proc_cache *procs;
 	struct collide *coll;
+	struct container_cache *containers;
+	struct netns_slot { __u32 inode; __u64 at_ns; char name[64]; } ns_names[16];
 	struct pending pend;
 	struct bw_summary sum;
 	struct sbuf out;
@@ -72,6 +75,56 @@ static void flush_out(struct monitor *m)
 
 static void flush_out(struct monitor *m);
 
+/* The netns's name, cached a second: names appear as `ip netns add` runs. */
+static void netns_name_cached(struct monitor *m, __u32 inode, __u64 now, char *buf,
+			      size_t len)
+{
+	struct netns_slot *s = &m->ns_names[inode % 16];
+
+	if (s->inode != inode || now - s->at_ns > 1000000000ull) {
+		s->inode = inode;
+		s->at_ns = now;
+		netns_name(inode, m->self_netns, s->name, sizeof(s->name));
+	}
+	snprintf(buf, len, "%s", s->name);
+}
+
+static int container_wanted(const struct monitor *m, const struct container_info *ci)
+{
+	const char *want = m->o->container;
+
+	if (!want)
+		return 1;
+	return ci && ci->id[0] &&
+	       (!strncmp(ci->id, want, strlen(want)) || !strcmp(ci->name, want));
+}
+
+/* Who is behind each holder, and the collision message names the container. */
+static void resolve_holder_containers(struct monitor *m, struct bw_record *r)
+{
+	for (int i = 0; i < r->nholders; i++) {
+		struct bw_holder *h = &r->holders[i];
+
+		if (h->pid)
+			container_cache__by_pid(m->containers, h->pid, &h->container);
+	}
+	for (int i = 0; i < r->nflags && r->nholders; i++) {
+		const struct container_info *c = &r->holders[0].container;
+		size_t len = strlen(r->flags[i].message);
+
+		if (strcmp(r->flags[i].kind, "collision") || !c->runtime[0])
+			continue;
+		if (c->id[0])
+			snprintf(r->flags[i].message + len, sizeof(r->flags[i].message) - len,
+				 "; holder is %s container %.12s%s%s%s%s", c->runtime, c->id,
+				 c->name[0] ? " (" : "", c->name, c->name[0] ? ")" : "",
+				 c->pod_uid[0] ? " of a Kubernetes pod" : "");
+		else if (c->unit[0])
+			snprintf(r->flags[i].message + len, sizeof(r->flags[i].message) - len,
+				 "; holder runs in %s", c->unit);
+	}
+}
+
 static void report(struct monitor *m, const struct bw_event *e, int err,
 		   int inferred)
 {
@@ -83,6 +136,21 @@ static void report(struct monitor *m, const struct bw_event *e, int err,
 	}
 	r->ev = *e;
 	r->ev.kind = e->kind == BW_EV_BIND_ATTEMPT ? BW_EV_BIND : e->kind;
+	if (m->o->netns && e->netns != m->o->netns) {
+		free(r);
+		return;
+	}
+	{
+		const struct container_info *ci = container_cache__by_id(m->containers, e->cgroup_id);
+
+		if (!container_wanted(m, ci)) {
+			free(r);
+			return;
+		}
+		if (ci)
+			r->container = *ci;
+	}
+	netns_name_cached(m, e->netns, e->ts_ns, r->netns_name, sizeof(r->netns_name));
 	r->ts_real_ns = e->ts_ns + m->real_minus_mono;
 	r->err = err;
 	r->err_inferred = inferred;
@@ -104,6 +172,7 @@ static void report(struct monitor *m, const struct bw_event *e, int err,
 	if (err)
 		m->sum.failed++;
 	collide__apply(m->coll, r, e->ts_ns);
+	resolve_holder_containers(m, r);
 	claims_apply(m->o->registry, r);
 	if (m->o->json) {
 		output_json_record(&m->out, r);
@@ -249,6 +318,12 @@ int monitor_run(const struct monitor_opts *o, volatile sig_atomic_t *stop,
 	if (!stat("/proc/self/ns/net", &st))
 		m->self_netns = (__u32)st.st_ino;
 
+	{
+		char root[1024] = "/sys/fs/cgroup";
+
+		find_cgroup2_root(root, sizeof(root));
+		m->containers = container_cache__new(root, o->data_root);
+	}
 	m->coll = collide__new(o->max_sockets, m->procs);
 	if (!m->coll) {
 		err = -ENOMEM;
@@ -353,6 +428,7 @@ cleanup:
 	ring_buffer__free(rb);
 	loader__free(l);
 	collide__free(m->coll);
+	container_cache__free(m->containers);
 	proc_cache__free(m->procs);
 	sbuf_free(&m->out);
 	free(m);

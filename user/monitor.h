@@ -15,6 +15,9 @@ struct monitor_opts {
 	unsigned int poll_ms;	/* longest an event waits in the ring */
 	size_t max_sockets;	/* bound on the port table */
 	const struct registry *registry;	/* port claims, may be NULL */
+	const char *container;	/* only this container (id prefix or name), or NULL */
+	__u32 netns;		/* only this netns inode, 0: all */
+	const char *data_root;	/* prefix for runtime files on disk ("" = /) */
 };
 
 /*

@@ -64,7 +64,9 @@ void output_json_holder(struct sbuf *sb, const struct bw_holder *h)
 	} else {
 		sbuf_puts(sb, "null");
 	}
-	sbuf_puts(sb, ",\"container\":null}");
+	sbuf_puts(sb, ",\"container\":");
+	container_json(sb, &h->container);
+	sbuf_putc(sb, '}');
 }
 
 static void json_flag(struct sbuf *sb, const struct bw_flag *f)
@@ -105,6 +107,10 @@ void output_json_record(struct sbuf *sb, const struct bw_record *r)
 		    (unsigned long long)e->cgroup_id, e->netns, family_name(e->family),
 		    proto_name(e->proto), a, e->port, e->req_port);
 	json_opts(sb, e->opts);
+	if (r->netns_name[0]) {
+		sbuf_puts(sb, ",\"netns_name\":");
+		sbuf_json_str(sb, r->netns_name, sizeof(r->netns_name));
+	}
 	if (e->bound_dev_if)
 		sbuf_printf(sb, ",\"ifindex\":%u", e->bound_dev_if);
 	sbuf_puts(sb, ",\"errno\":");
@@ -127,7 +133,9 @@ void output_json_record(struct sbuf *sb, const struct bw_record *r)
 			sbuf_putc(sb, ',');
 		json_flag(sb, &r->flags[i]);
 	}
-	sbuf_puts(sb, "],\"container\":null}");
+	sbuf_puts(sb, "],\"container\":");
+	container_json(sb, &r->container);
+	sbuf_putc(sb, '}');
 }
 
 void output_json_ready(struct sbuf *sb, const char *backend, const char *version)

@@ -4,6 +4,7 @@
 
 #include <linux/types.h>
 #include "bindwatch.h"
+#include "container.h"
 
 #define BW_MAX_HOLDERS	8
 #define BW_MAX_FLAGS	4
@@ -23,6 +24,7 @@ struct bw_holder {
 	__u8 addr[16];
 	char comm[BW_COMM_LEN];
 	char exe[256];
+	struct container_info container;	/* runtime "" when none */
 };
 
 struct bw_flag {
@@ -42,6 +44,8 @@ struct bw_record {
 	struct bw_holder holders[BW_MAX_HOLDERS];
 	int nflags;
 	struct bw_flag flags[BW_MAX_FLAGS];
+	struct container_info container;	/* runtime "" when none */
+	char netns_name[64];	/* "host", a /run/netns name, or "" */
 };
 
 /* Names for the numbers in an event; never NULL. */

@@ -12,8 +12,10 @@
 #include "parse.h"
 #include "snapshot.h"
 #include "who.h"
+#include "container.h"
+#include "loader.h"
 
-static int open_netns_arg(const char *arg)
+int netns_open_arg(const char *arg)
 {
 	char path[300];
 	unsigned long ino;
@@ -154,7 +156,7 @@ int cmd_who(int argc, char **argv, const struct who_claims *claims)
 		return 2;
 	}
 	if (netns) {
-		fd = open_netns_arg(netns);
+		fd = netns_open_arg(netns);
 		if (fd < 0) {
 			p_err("who: failed to open network namespace '%s' (--netns): %s", netns,
 			      strerror(-fd));
@@ -170,6 +172,17 @@ int cmd_who(int argc, char **argv, const struct who_claims *claims)
 		return 1;
 	}
 	qsort(s.socks, s.n, sizeof(*s.socks), cmp_holder);
+	{
+		char root[1024] = "/sys/fs/cgroup";
+		struct container_cache *cc;
+
+		find_cgroup2_root(root, sizeof(root));
+		cc = container_cache__new(root, getenv("BINDWATCH_DATA_ROOT"));
+		for (size_t i = 0; cc && i < s.n; i++)
+			if (s.socks[i].h.pid)
+				container_cache__by_pid(cc, s.socks[i].h.pid, &s.socks[i].h.container);
+		container_cache__free(cc);
+	}
 	sbuf_init(&sb);
 	if (json) {
 		print_json(&s, all, port, &sb, claims);

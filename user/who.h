@@ -10,6 +10,9 @@ struct who_claims {
 	void *ctx;
 };
 
+/* Open a netns given as a /run/netns name, "host" or an inode; fd or -errno. */
+int netns_open_arg(const char *arg);
+
 /* bindwatch who ...: 0, 1 (failed), 2 (usage). */
 int cmd_who(int argc, char **argv, const struct who_claims *claims);
 

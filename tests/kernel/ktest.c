@@ -719,6 +719,8 @@ struct server {
 	int in;		/* close to stop it */
 };
 
+static const char *serve_cgroup;	/* a cgroup folder for the next holder, or NULL */
+
 /* Start a holder named comm, in netns (NULL: ours); false if it failed to bind. */
 static bool serve(struct server *sv, const char *comm, const char *netns, const char *family,
 		  const char *addr, unsigned short port, const char *flags)
@@ -744,6 +746,15 @@ static bool serve(struct server *sv, const char *comm, const char *netns, const 
 			snprintf(path, sizeof(path), "/run/netns/%s", netns);
 			fd = open(path, O_RDONLY);
 			if (fd < 0 || setns(fd, CLONE_NEWNET))
+				_exit(1);
+		}
+		if (serve_cgroup) {
+			char procs[600];
+			FILE *f;
+
+			snprintf(procs, sizeof(procs), "%s/cgroup.procs", serve_cgroup);
+			f = fopen(procs, "w");
+			if (!f || fprintf(f, "0\n") < 0 || fclose(f))
 				_exit(1);
 		}
 		prctl(PR_SET_NAME, comm);
@@ -1256,6 +1267,166 @@ static int t_claims_site_override(void)
 	return T_PASS;
 }
 
+/* ------------------------------------------------------------ containers */
+
+#define CTR_A "a1a1a1a1a1a1b2b2b2b2b2b2c3c3c3c3c3c3d4d4d4d4d4d4e5e5e5e5e5e5f6f6"
+#define CTR_B "b0b0b0b0b0b0c1c1c1c1c1c1d2d2d2d2d2d2e3e3e3e3e3e3f4f4f4f4f4f4a5a5"
+
+static char cg_root[256];
+
+/* A fake container: a real cgroup folder shaped as Docker's systemd layout. */
+static bool fake_container(const char *id, char *path, size_t len)
+{
+	char cmd[700];
+
+	if (!cg_root[0]) {
+		FILE *f = popen("awk '$9 == \"cgroup2\" {print $5; exit}' /proc/self/mountinfo", "r");
+
+		if (!f || !fgets(cg_root, sizeof(cg_root), f))
+			cg_root[0] = 0;
+		if (f)
+			pclose(f);
+		cg_root[strcspn(cg_root, "\n")] = 0;
+	}
+	if (!cg_root[0]) {
+		failf("no cgroup-v2 mount");
+		return false;
+	}
+	snprintf(path, len, "%s/system.slice/docker-%s.scope", cg_root, id);
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s", path);
+	return system(cmd) == 0;
+}
+
+static void remove_container(const char *path)
+{
+	rmdir(path);	/* empty once its processes are gone */
+}
+
+static int t_container_event(void)
+{
+	unsigned short port = free_port(SOCK_STREAM);
+	char cg[512], data[] = "/tmp/bw-data-XXXXXX", cmd[1024];
+	struct server sv = { 0 };
+	struct agent a;
+	const char *l;
+
+	if (!mkdtemp(data) || !fake_container(CTR_A, cg, sizeof(cg)) || !netns_make("bwt-ctr", NULL))
+		return T_FAIL;
+	/* the runtime's own file names the container: no daemon asked */
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/var/lib/docker/containers/%s && "
+		 "echo '{\"ID\":\"%s\",\"Name\":\"/web\",\"State\":{}}' > "
+		 "%s/var/lib/docker/containers/%s/config.v2.json", data, CTR_A, CTR_A, data, CTR_A);
+	check_true(system(cmd) == 0, "fixture");
+	setenv("BINDWATCH_DATA_ROOT", data, 1);
+	if (!agent_start(&a, port_args(port)))
+		goto out;
+	serve_cgroup = cg;
+	serve(&sv, "webserver", "bwt-ctr", "4", "0.0.0.0", port, "l");
+	serve_cgroup = NULL;
+	l = expect_event(&a, "listen", port, "null");
+	if (l) {
+		char want[256];
+
+		snprintf(want, sizeof(want), "\"container\":{\"runtime\":\"docker\",\"id\":\"%s\","
+			 "\"name\":\"web\"", CTR_A);
+		check_true(strstr(l, want) != NULL, "event not attributed to the container");
+		check_true(strstr(l, "\"netns_name\":\"bwt-ctr\"") != NULL, "netns name missing");
+	}
+out:
+	unsetenv("BINDWATCH_DATA_ROOT");
+	unserve(&sv);
+	agent_free(&a);
+	netns_del("bwt-ctr");
+	remove_container(cg);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", data);
+	if (system(cmd)) {
+		/* best effort */
+	}
+	return T_PASS;
+}
+
+/* Two host-network "containers": the collision names the holder's container. */
+static int t_container_collision(void)
+{
+	unsigned short port = free_port(SOCK_STREAM);
+	char cga[512], cgb[512], want[256];
+	const char *extra[] = { "--port", port_s, "--container", "b0b0b0", NULL };
+	struct server holder = { 0 }, late = { 0 };
+	struct agent a, filtered;
+	const char *l;
+
+	snprintf(port_s, sizeof(port_s), "%u", port);
+	if (!fake_container(CTR_A, cga, sizeof(cga)) || !fake_container(CTR_B, cgb, sizeof(cgb)))
+		return T_FAIL;
+	if (!agent_start(&a, port_args(port)))
+		goto out;
+	snprintf(port_s, sizeof(port_s), "%u", port);
+	if (!agent_start(&filtered, extra)) {
+		agent_free(&a);
+		goto out;
+	}
+	serve_cgroup = cga;
+	serve(&holder, "api-a", NULL, "4", "0.0.0.0", port, "l");
+	serve_cgroup = cgb;
+	/* the latecomer's bind fails, so serve() reports failure: expected */
+	serve(&late, "api-b", NULL, "4", "0.0.0.0", port, "l");
+	serve_cgroup = NULL;
+	fail_why[0] = 0;
+	l = expect_event(&a, "bind", port, "EADDRINUSE");
+	if (l) {
+		snprintf(want, sizeof(want), "holder is docker container %.12s", CTR_A);
+		check_true(strstr(l, want) != NULL, "collision does not name the holder's container");
+		snprintf(want, sizeof(want), "\"container\":{\"runtime\":\"docker\",\"id\":\"%s\"", CTR_A);
+		check_true(strstr(l, want) != NULL, "holder's container missing");
+	}
+	/* --container: only B's events */
+	l = expect_event(&filtered, "bind", port, "EADDRINUSE");
+	agent_stop(&filtered);
+	for (int k = 1; k < filtered.nlines; k++)
+		if (!jis(filtered.lines[k], "event", "summary") &&
+		    !strstr(filtered.lines[k], "\"runtime\":\"docker\",\"id\":\"" CTR_B))
+			failf("--container let through: %s", filtered.lines[k]);
+	agent_free(&filtered);
+	agent_free(&a);
+out:
+	unserve(&holder);
+	unserve(&late);
+	remove_container(cga);
+	remove_container(cgb);
+	return T_PASS;
+}
+
+/* --cgroup filters in the kernel: events of other cgroups never arrive. */
+static int t_cgroup_filter(void)
+{
+	unsigned short port = free_port(SOCK_STREAM), port2 = free_port(SOCK_STREAM);
+	char cga[512], rel[600];
+	const char *extra[] = { "--cgroup", rel, NULL };
+	struct server in = { 0 }, out = { 0 };
+	struct agent a;
+
+	if (!fake_container(CTR_A, cga, sizeof(cga)))
+		return T_FAIL;
+	snprintf(rel, sizeof(rel), "%s", cga + strlen(cg_root));
+	if (!agent_start(&a, extra))
+		goto done;
+	serve(&out, "outsider", NULL, "4", "127.0.0.1", port2, "l");
+	serve_cgroup = cga;
+	serve(&in, "insider", NULL, "4", "127.0.0.1", port, "l");
+	serve_cgroup = NULL;
+	expect_event(&a, "listen", port, "null");
+	agent_stop(&a);
+	for (int k = 1; k < a.nlines; k++)
+		if (strstr(a.lines[k], "\"comm\":\"outsider\""))
+			failf("--cgroup let an outsider through: %s", a.lines[k]);
+	agent_free(&a);
+done:
+	unserve(&in);
+	unserve(&out);
+	remove_container(cga);
+	return T_PASS;
+}
+
 static const struct { const char *name; int (*fn)(void); } tests[] = {
 	{ "bind_tcp4", t_tcp4 },
 	{ "bind_udp4", t_udp4 },
@@ -1287,6 +1458,9 @@ static const struct { const char *name; int (*fn)(void); } tests[] = {
 	{ "who_vs_ss", t_who_vs_ss },
 	{ "claims_seed_ports", t_claims_seeds },
 	{ "claims_site_override", t_claims_site_override },
+	{ "container_event", t_container_event },
+	{ "container_collision", t_container_collision },
+	{ "cgroup_filter", t_cgroup_filter },
 };
 
 int main(int argc, char **argv)

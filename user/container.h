@@ -1,0 +1,44 @@
+/* Containers: from a cgroup-v2 path (or id) to the runtime, container id,
+ * pod and systemd unit; names from the runtimes' files on disk, never a call
+ * to a daemon. */
+#ifndef BW_CONTAINER_H
+#define BW_CONTAINER_H
+
+#include <stddef.h>
+#include <linux/types.h>
+#include "sbuf.h"
+
+struct container_info {
+	char runtime[16];	/* docker, containerd, cri-o, podman, systemd, "" */
+	char id[80];		/* container id (64 hex for OCI runtimes) */
+	char pod_uid[40];	/* Kubernetes pod uid, dashes restored */
+	char qos[16];		/* guaranteed, burstable, besteffort */
+	char unit[128];		/* innermost systemd unit (.service/.scope) */
+	char name[128];		/* container name, from disk when it can be read */
+	char pod[160];		/* namespace/name of the pod, from /var/log/pods */
+	char cgroup[512];	/* the cgroup-v2 path */
+};
+
+/*
+ * Parse a cgroup-v2 path ("/system.slice/docker-<id>.scope", ...) into info.
+ * Pure: no I/O.  Returns 1 when the path names a container or unit, else 0.
+ */
+int container_parse_path(const char *path, struct container_info *info);
+
+struct container_cache;
+
+/* root: the cgroup-v2 mount; data_root: prefix for /var/lib, /var/log ("" in
+ * production, a folder in tests). */
+struct container_cache *container_cache__new(const char *root, const char *data_root);
+void container_cache__free(struct container_cache *c);	/* accepts NULL */
+
+/* Resolve a cgroup id (cached); NULL when it is not known. */
+const struct container_info *container_cache__by_id(struct container_cache *c, __u64 cgid);
+/* Resolve a live process through /proc/PID/cgroup; NULL when gone. */
+const struct container_info *container_cache__by_pid(struct container_cache *c, __u32 pid,
+						     struct container_info *buf);
+
+/* JSON value: null when info is NULL or names nothing. */
+void container_json(struct sbuf *sb, const struct container_info *info);
+
+#endif
