@@ -1280,13 +1280,15 @@ static bool fake_container(const char *id, char *path, size_t len)
 	char cmd[700];
 
 	if (!cg_root[0]) {
-		FILE *f = popen("awk '$9 == \"cgroup2\" {print $5; exit}' /proc/self/mountinfo", "r");
+		FILE *f = fopen("/proc/self/mountinfo", "r");
+		char line[1024];
 
-		if (!f || !fgets(cg_root, sizeof(cg_root), f))
-			cg_root[0] = 0;
+		while (f && fgets(line, sizeof(line), f))
+			if (strstr(line, " - cgroup2 ") &&
+			    sscanf(line, "%*s %*s %*s %*s %255s", cg_root) == 1)
+				break;
 		if (f)
-			pclose(f);
-		cg_root[strcspn(cg_root, "\n")] = 0;
+			fclose(f);
 	}
 	if (!cg_root[0]) {
 		failf("no cgroup-v2 mount");
