@@ -12,16 +12,20 @@
 #include "monitor.h"
 #include "parse.h"
 #include "who.h"
+#include "logfile.h"
+#include "logread.h"
 #include "snapshot.h"
 #include "claims.h"
 #include "registry_cmd.h"
 
-static volatile sig_atomic_t stop_flag;
+static volatile sig_atomic_t stop_flag, hup_flag;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop_flag = 1;
+	if (sig == SIGHUP)
+		hup_flag = 1;
+	else
+		stop_flag = 1;
 }
 
 static int install_signals(void)
@@ -31,7 +35,8 @@ static int install_signals(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL))
+	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL) ||
+	    sigaction(SIGHUP, &sa, NULL))
 		return -errno;
 	signal(SIGPIPE, SIG_IGN);
 	return 0;
@@ -52,6 +57,8 @@ static void usage(FILE *f)
 "Usage: bindwatch [watch] [OPTIONS]    watch every inet bind/listen/close\n"
 "       bindwatch who PORT|--all [--json] [--netns NAME]   who holds a port now\n"
 "       bindwatch registry lookup PORT[/PROTO] | list | check FILE...\n"
+"       bindwatch daemon [--log-dir DIR] [OPTIONS]   the forensic log service\n"
+"       bindwatch log verify [DIR]   bindwatch history PORT [--since T] [--until T]\n"
 "\n"
 "Options:\n"
 "  --json                 NDJSON on stdout (ready line, events, summary)\n"
@@ -73,6 +80,9 @@ static void usage(FILE *f)
 "                         counts as failed (default 50)\n"
 "  --registry FILE        more port claims (repeatable; also read:\n"
 "                         /etc/bindwatch/registry.d/*.conf)\n"
+"  daemon only: --log-dir DIR (default /var/log/bindwatch), --flush-ms N (1000),\n"
+"  --flush-records N (1000), --max-size BYTES (67108864), --max-files N (10),\n"
+"  --key-file FILE (HMAC-chained records)\n"
 "  -v                     more diagnostics (-vv: libbpf's too)\n"
 "  -h, --help             this text\n"
 "  -V, --version          version\n"
@@ -86,7 +96,8 @@ static void usage(FILE *f)
 enum {
 	OPT_JSON = 256, OPT_DURATION, OPT_PID, OPT_PORT, OPT_FAILED, OPT_BACKEND,
 	OPT_EXACT, OPT_RINGBUF, OPT_WAKEUP, OPT_GRACE, OPT_REGISTRY, OPT_CONTAINER,
-	OPT_NETNS, OPT_CGROUP,
+	OPT_NETNS, OPT_CGROUP, OPT_LOGDIR, OPT_FLUSHMS, OPT_FLUSHREC, OPT_MAXSIZE,
+	OPT_MAXFILES, OPT_KEYFILE,
 };
 
 static const struct option long_opts[] = {
@@ -104,6 +115,12 @@ static const struct option long_opts[] = {
 	{ "container", required_argument, NULL, OPT_CONTAINER },
 	{ "netns", required_argument, NULL, OPT_NETNS },
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "log-dir", required_argument, NULL, OPT_LOGDIR },
+	{ "flush-ms", required_argument, NULL, OPT_FLUSHMS },
+	{ "flush-records", required_argument, NULL, OPT_FLUSHREC },
+	{ "max-size", required_argument, NULL, OPT_MAXSIZE },
+	{ "max-files", required_argument, NULL, OPT_MAXFILES },
+	{ "key-file", required_argument, NULL, OPT_KEYFILE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -164,8 +181,69 @@ static int preflight(void)
 	return 0;
 }
 
-static int cmd_watch(int argc, char **argv)
+/* The daemon's sink: the log writer, and what SIGHUP reloads. */
+struct daemon_ctx {
+	struct logw *log;
+	struct monitor_opts *mo;
+	struct registry **reg;
+	const char *const *reg_files;
+	int nreg;
+};
+
+static int d_line(void *ctx, const char *line, size_t len)
 {
+	return logw__append(((struct daemon_ctx *)ctx)->log, line, len);
+}
+
+static int d_tick(void *ctx, int final)
+{
+	return logw__tick(((struct daemon_ctx *)ctx)->log, final);
+}
+
+static int d_hup(void *ctx)
+{
+	struct daemon_ctx *d = ctx;
+	struct registry *fresh = NULL;
+	char err[512] = "";
+	int ret = logw__reopen(d->log);
+
+	if (ret)
+		p_err("failed to reopen the log: %s", strerror(-ret));
+	/* a bad registry on reload keeps the old one: never half a registry */
+	if (claims_load(&fresh, BW_REGISTRY_DIR, d->reg_files, d->nreg, err, sizeof(err))) {
+		p_err("registry not reloaded: %s", err);
+		return ret ? ret : -EINVAL;
+	}
+	d->mo->registry = fresh;
+	registry__free(*d->reg);
+	*d->reg = fresh;
+	p_info("log reopened, registry reloaded (%zu claims)", registry__count(fresh));
+	return ret;
+}
+
+static int read_key(const char *path, unsigned char *key, size_t *len)
+{
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	if (!f)
+		return -errno;
+	n = fread(key, 1, *len, f);
+	fclose(f);
+	if (!n)
+		return -ENODATA;
+	*len = n;
+	return 0;
+}
+
+static int cmd_watch(int argc, char **argv, int daemon)
+{
+	struct logw_opts lo = { "/var/log/bindwatch", 1000, 1000, 64u << 20, 10, NULL, 0 };
+	static unsigned char key[1024];
+	struct daemon_ctx dctx;
+	struct bw_sink sink;
+	struct logw *logw = NULL;
+	const char *key_file = NULL;
 	static __u8 ports[8192];
 	const char *reg_files[32];
 	struct registry *reg = NULL;
@@ -259,6 +337,38 @@ static int cmd_watch(int argc, char **argv)
 				return bad_value("--cgroup", optarg, strerror(-err2));
 			break;
 		}
+		case OPT_LOGDIR:
+		case OPT_FLUSHMS:
+		case OPT_FLUSHREC:
+		case OPT_MAXSIZE:
+		case OPT_MAXFILES:
+		case OPT_KEYFILE:
+			if (!daemon) {
+				p_err("--log-dir, --flush-*, --max-*, --key-file are 'bindwatch daemon' options");
+				return 2;
+			}
+			if (c == OPT_LOGDIR) {
+				lo.dir = optarg;
+			} else if (c == OPT_KEYFILE) {
+				key_file = optarg;
+			} else if (c == OPT_FLUSHMS) {
+				if (parse_uint(optarg, 1, 600000, &v))
+					return bad_value("--flush-ms", optarg, "1 to 600000 ms");
+				lo.flush_ms = (unsigned int)v;
+			} else if (c == OPT_FLUSHREC) {
+				if (parse_uint(optarg, 1, 1000000, &v))
+					return bad_value("--flush-records", optarg, "1 to 1000000");
+				lo.flush_records = (unsigned int)v;
+			} else if (c == OPT_MAXSIZE) {
+				if (parse_uint(optarg, 4096, 1ul << 40, &v))
+					return bad_value("--max-size", optarg, "bytes, at least 4096");
+				lo.max_size = v;
+			} else {
+				if (parse_uint(optarg, 1, 100000, &v))
+					return bad_value("--max-files", optarg, "1 to 100000");
+				lo.max_files = (unsigned int)v;
+			}
+			break;
 		case OPT_GRACE:
 			if (parse_uint(optarg, 1, 10000, &v))
 				return bad_value("--grace", optarg,
@@ -311,7 +421,37 @@ static int cmd_watch(int argc, char **argv)
 		p_err("failed to install signal handlers: %s", strerror(-err));
 		return 1;
 	}
+	if (daemon) {
+		if (key_file) {
+			size_t klen = sizeof(key);
+
+			err = read_key(key_file, key, &klen);
+			if (err) {
+				p_err("failed to read key file '%s' (--key-file): %s", key_file,
+				      strerror(-err));
+				registry__free(reg);
+				return 1;
+			}
+			lo.key = key;
+			lo.keylen = klen;
+		}
+		err = logw__open(&lo, &logw);
+		if (err) {
+			p_err("failed to open log dir '%s' (--log-dir): %s", lo.dir, strerror(-err));
+			registry__free(reg);
+			return 1;
+		}
+		dctx = (struct daemon_ctx){ logw, &o, &reg, reg_files, nreg };
+		sink = (struct bw_sink){ d_line, d_tick, d_hup, &dctx };
+		o.sink = &sink;
+		o.hup = &hup_flag;
+		o.json = 1;
+	}
 	err = monitor_run(&o, &stop_flag, &why);
+	if (logw && logw__lost(logw))
+		p_warn("%llu records could not be written to the log",
+		       (unsigned long long)logw__lost(logw));
+	logw__close(logw);
 	registry__free(reg);
 	if (err) {
 		p_err("failed to %s: %s", why, strerror(-err));
@@ -320,6 +460,66 @@ static int cmd_watch(int argc, char **argv)
 		return 1;
 	}
 	return 0;
+}
+
+/* bindwatch log verify [DIR] [--key-file F] */
+static int cmd_log(int argc, char **argv)
+{
+	static unsigned char key[1024];
+	const char *dir = "/var/log/bindwatch", *kf = NULL;
+	size_t klen = sizeof(key);
+	int i, err;
+
+	if (argc < 2 || strcmp(argv[1], "verify")) {
+		fprintf(stderr, "Usage: bindwatch log verify [DIR] [--key-file FILE]\n");
+		return 2;
+	}
+	for (i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--key-file") && i + 1 < argc)
+			kf = argv[++i];
+		else if (argv[i][0] != '-')
+			dir = argv[i];
+		else {
+			p_err("log verify: unknown option '%s'", argv[i]);
+			return 2;
+		}
+	}
+	if (kf && (err = read_key(kf, key, &klen))) {
+		p_err("failed to read key file '%s' (--key-file): %s", kf, strerror(-err));
+		return 1;
+	}
+	return log_verify(dir, kf ? key : NULL, kf ? klen : 0, 0);
+}
+
+/* bindwatch history PORT [--since T] [--until T] [--json] [--log-dir DIR] */
+static int cmd_history(int argc, char **argv)
+{
+	const char *dir = "/var/log/bindwatch", *since = NULL, *until = NULL;
+	unsigned short port = 0;
+	int json = 0, have_port = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = 1;
+		else if (!strcmp(argv[i], "--since") && i + 1 < argc)
+			since = argv[++i];
+		else if (!strcmp(argv[i], "--until") && i + 1 < argc)
+			until = argv[++i];
+		else if (!strcmp(argv[i], "--log-dir") && i + 1 < argc)
+			dir = argv[++i];
+		else if (!have_port && !parse_port(argv[i], 0, &port))
+			have_port = 1;
+		else {
+			p_err("history: unexpected argument '%s' (usage: bindwatch history PORT "
+			      "[--since T] [--until T] [--json] [--log-dir DIR])", argv[i]);
+			return 2;
+		}
+	}
+	if (!have_port) {
+		p_err("history: missing PORT");
+		return 2;
+	}
+	return log_history(dir, port, since, until, json);
 }
 
 int main(int argc, char **argv)
@@ -342,6 +542,12 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "registry"))
 		return cmd_registry(argc - 1, argv + 1, NULL, 0);
 	if (argc > 1 && !strcmp(argv[1], "watch"))
-		return cmd_watch(argc - 1, argv + 1);
-	return cmd_watch(argc, argv);
+		return cmd_watch(argc - 1, argv + 1, 0);
+	if (argc > 1 && !strcmp(argv[1], "daemon"))
+		return cmd_watch(argc - 1, argv + 1, 1);
+	if (argc > 1 && !strcmp(argv[1], "log"))
+		return cmd_log(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "history"))
+		return cmd_history(argc - 1, argv + 1);
+	return cmd_watch(argc, argv, 0);
 }

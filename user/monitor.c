@@ -63,6 +63,21 @@ static unsigned int read_unpriv_start(void)
 	return v;
 }
 
+/* One JSON record: to the sink, or to the stdout buffer. */
+static void emit_json(struct monitor *m, struct sbuf *line)
+{
+	int err;
+
+	if (!m->o->sink) {
+		sbuf_puts(&m->out, line->buf ? line->buf : "");
+		sbuf_putc(&m->out, '\n');
+		return;
+	}
+	err = m->o->sink->line(m->o->sink->ctx, line->buf ? line->buf : "", line->len);
+	if (err && !m->write_err)
+		m->write_err = err;
+}
+
 static void flush_out(struct monitor *m)
 {
 	if (!m->out.len)
@@ -175,8 +190,12 @@ static void report(struct monitor *m, const struct bw_event *e, int err,
 	resolve_holder_containers(m, r);
 	claims_apply(m->o->registry, r);
 	if (m->o->json) {
-		output_json_record(&m->out, r);
-		sbuf_putc(&m->out, '\n');
+		struct sbuf line;
+
+		sbuf_init(&line);
+		output_json_record(&line, r);
+		emit_json(m, &line);
+		sbuf_free(&line);
 	} else {
 		output_text_record(&m->out, r);
 	}
@@ -293,9 +312,46 @@ static int handle_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/*
+ * The record's gaps are records too: ring-buffer drops since the last look
+ * (with how many and when), and reloads.  Then the sink's flush policy.
+ */
+static void sink_tick(struct monitor *m, struct bw_loader *l, __u64 now, __u64 *last_dropped)
+{
+	const struct bw_sink *sk = m->o->sink;
+	__u64 dropped = 0;
+	struct sbuf line;
+	int err;
+
+	sbuf_init(&line);
+	if (!loader__counter(l, BW_CNT_DROPPED, &dropped) && dropped > *last_dropped) {
+		sbuf_puts(&line, "{\"event\":\"drops\",\"ts\":\"");
+		format_ts(&line, now + m->real_minus_mono);
+		sbuf_printf(&line, "\",\"dropped\":%llu,\"total\":%llu}",
+			    (unsigned long long)(dropped - *last_dropped),
+			    (unsigned long long)dropped);
+		emit_json(m, &line);
+		*last_dropped = dropped;
+	}
+	if (m->o->hup && *m->o->hup) {
+		*m->o->hup = 0;
+		err = sk->hup ? sk->hup(sk->ctx) : 0;
+		sbuf_reset(&line);
+		sbuf_puts(&line, "{\"event\":\"reload\",\"ts\":\"");
+		format_ts(&line, now + m->real_minus_mono);
+		sbuf_printf(&line, "\",\"ok\":%s}", err ? "false" : "true");
+		emit_json(m, &line);
+	}
+	sbuf_free(&line);
+	err = sk->tick ? sk->tick(sk->ctx, 0) : 0;
+	if (err && !m->write_err)
+		m->write_err = err;
+}
+
 int monitor_run(const struct monitor_opts *o, volatile sig_atomic_t *stop,
 		const char **why)
 {
+	__u64 last_dropped = 0;
 	struct bw_loader *l = NULL;
 	struct ring_buffer *rb = NULL;
 	struct monitor *m;
@@ -368,8 +424,12 @@ int monitor_run(const struct monitor_opts *o, volatile sig_atomic_t *stop,
 		deadline = start + (__u64)(o->duration * 1e9);
 
 	if (o->json) {
-		output_json_ready(&m->out, loader__backend(l), BW_VERSION);
-		sbuf_putc(&m->out, '\n');
+		struct sbuf line;
+
+		sbuf_init(&line);
+		output_json_ready(&line, loader__backend(l), BW_VERSION);
+		emit_json(m, &line);
+		sbuf_free(&line);
 	} else {
 		p_warn("watching inet bind/listen/close (backend %s); Ctrl-C to stop",
 		       loader__backend(l));
@@ -390,9 +450,11 @@ int monitor_run(const struct monitor_opts *o, volatile sig_atomic_t *stop,
 		now = now_ns(CLOCK_MONOTONIC);
 		expire_pending(m, now, 0);
 		flush_out(m);
+		if (o->sink)
+			sink_tick(m, l, now, &last_dropped);
 		if (m->write_err) {
 			err = m->write_err;
-			*why = "write to standard output";
+			*why = o->sink ? "write the log" : "write to standard output";
 			goto cleanup;
 		}
 		if (deadline && now >= deadline)
@@ -411,8 +473,12 @@ int monitor_run(const struct monitor_opts *o, volatile sig_atomic_t *stop,
 	m->sum.dropped = dropped;
 	m->sum.seconds = (double)(now_ns(CLOCK_MONOTONIC) - start) / 1e9;
 	if (o->json) {
-		output_json_summary(&m->out, &m->sum);
-		sbuf_putc(&m->out, '\n');
+		struct sbuf line;
+
+		sbuf_init(&line);
+		output_json_summary(&line, &m->sum);
+		emit_json(m, &line);
+		sbuf_free(&line);
 	} else {
 		output_text_summary(&m->out, &m->sum);
 	}
@@ -423,6 +489,8 @@ int monitor_run(const struct monitor_opts *o, volatile sig_atomic_t *stop,
 		p_warn("%llu events were dropped in the kernel (ring buffer full); "
 		       "raise --ringbuf", (unsigned long long)dropped);
 	flush_out(m);
+	if (o->sink && o->sink->tick && !m->write_err)
+		m->write_err = o->sink->tick(o->sink->ctx, 1);
 	err = m->write_err;
 cleanup:
 	ring_buffer__free(rb);

@@ -6,6 +6,17 @@
 #include "loader.h"
 #include "registry.h"
 
+/* Where JSON records go instead of stdout (the daemon's log). */
+struct bw_sink {
+	/* one complete NDJSON record, no newline; 0 or -errno */
+	int (*line)(void *ctx, const char *line, size_t len);
+	/* once per loop (~100 ms) and at exit (final = 1): flush policy */
+	int (*tick)(void *ctx, int final);
+	/* SIGHUP: reopen, reload; may change opts->registry */
+	int (*hup)(void *ctx);
+	void *ctx;
+};
+
 struct monitor_opts {
 	struct bw_loader_opts load;
 	int json;
@@ -18,6 +29,8 @@ struct monitor_opts {
 	const char *container;	/* only this container (id prefix or name), or NULL */
 	__u32 netns;		/* only this netns inode, 0: all */
 	const char *data_root;	/* prefix for runtime files on disk ("" = /) */
+	const struct bw_sink *sink;	/* NULL: stdout */
+	volatile sig_atomic_t *hup;	/* set by SIGHUP; the loop calls sink->hup */
 };
 
 /*
