@@ -24,6 +24,7 @@ struct logw {
 	off_t size;		/* of the live file, whole records only */
 	__u64 last_flush_ns;
 	__u64 lost, lost_reported;
+	__u64 last_try_ns;	/* while failing: the last attempt to write */
 	int failing;
 	char path[1024];
 };
@@ -149,7 +150,8 @@ static int flush(struct logw *w)
 			       (long long)w->size, strerror(errno));
 		w->lost += w->nbuf;
 		w->chain = w->durable;
-		if (!w->failing)
+		w->last_try_ns = mono_ns();
+		if (!w->failing && w->lost_reported == w->lost - w->nbuf)
 			p_err("failed to write log '%s': %s; records are being lost "
 			      "(counted, and recorded as a gap when writing works again)",
 			      w->path, strerror(-err));
@@ -169,12 +171,15 @@ int logw__append(struct logw *w, const char *json, size_t len)
 {
 	int err;
 
-	if (w->failing && w->lost > w->lost_reported && !w->buf.len) {
-		/* try the gap record first: if it lands, the disk is back */
+	if (w->failing) {
+		/* a full disk: count, and try again (gap record first) once a second */
 		char gap[160];
 		__u64 lost = w->lost - w->lost_reported;
 
-		w->failing = 0;
+		if (mono_ns() - w->last_try_ns < 1000000000ull) {
+			w->lost++;
+			return 0;
+		}
 		snprintf(gap, sizeof(gap), "{\"event\":\"gap\",\"lost\":%llu,\"reason\":\"write failed\"}",
 			 (unsigned long long)lost);
 		err = chain_seal(&w->chain, gap, strlen(gap), &w->buf);
@@ -182,14 +187,15 @@ int logw__append(struct logw *w, const char *json, size_t len)
 			return err;
 		sbuf_putc(&w->buf, '\n');
 		w->nbuf++;
-		flush(w);
-		if (!w->failing) {
-			w->lost_reported += lost;
-			p_warn("log '%s' writable again after %llu lost records", w->path,
-			       (unsigned long long)lost);
-		} else {
-			w->lost--;	/* the gap record itself is not an event */
-		}
+		w->failing = 0;
+		flush(w);	/* sets failing again, quietly, if the disk is still full */
+		if (w->failing)
+			/* still full: flush() counted the gap record as lost; it
+			 * stands for this record, which is not written either */
+			return 0;
+		w->lost_reported += lost;
+		p_warn("log '%s' writable again after %llu lost records", w->path,
+		       (unsigned long long)lost);
 	}
 	err = chain_seal(&w->chain, json, len, &w->buf);
 	if (err)

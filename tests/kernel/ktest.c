@@ -638,6 +638,30 @@ static int run_agent_cli(const char *const *args, char *err, size_t n)
 	return atoi(strstr(err, "rc=") ? strstr(err, "rc=") + 3 : "-1");
 }
 
+/* Run the agent with args; stdout and stderr into out; returns its exit status. */
+static int run_agent_out(const char *const *args, char *out, size_t n)
+{
+	char cmd[1024];
+	FILE *f;
+	size_t len;
+	int status;
+
+	snprintf(cmd, sizeof(cmd), "%s", agent_path);
+	for (int i = 0; args[i]; i++) {
+		strncat(cmd, " '", sizeof(cmd) - strlen(cmd) - 1);
+		strncat(cmd, args[i], sizeof(cmd) - strlen(cmd) - 1);
+		strncat(cmd, "'", sizeof(cmd) - strlen(cmd) - 1);
+	}
+	strncat(cmd, " 2>&1", sizeof(cmd) - strlen(cmd) - 1);
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	len = fread(out, 1, n - 1, f);
+	out[len] = 0;
+	status = pclose(f);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 static int t_bad_options(void)
 {
 	static const struct { const char *args[4]; const char *needle; } cases[] = {
@@ -1602,6 +1626,279 @@ static int t_differential_bindsnoop(void)
 	return T_PASS;
 }
 
+/* ------------------------------------------------------------ forensic log */
+
+struct daemon_run {
+	pid_t pid;
+	int err_fd;
+};
+
+static bool daemon_start(struct daemon_run *d, const char *dir, const char *const *extra)
+{
+	const char *argv[32];
+	int i = 0, ep[2];
+	char path[600];
+
+	argv[i++] = agent_path;
+	argv[i++] = "daemon";
+	argv[i++] = "--log-dir";
+	argv[i++] = dir;
+	if (backend_arg) {
+		argv[i++] = "--backend";
+		argv[i++] = backend_arg;
+	}
+	for (int k = 0; extra && extra[k] && i < 30; k++)
+		argv[i++] = extra[k];
+	argv[i] = NULL;
+	/* stderr to a file: a pipe nobody drains would block the daemon */
+	{
+		char tmpl[] = "/tmp/bw-daemon-err-XXXXXX";
+
+		ep[0] = mkstemp(tmpl);
+		if (ep[0] < 0)
+			return false;
+		unlink(tmpl);
+	}
+	d->pid = fork();
+	if (d->pid == 0) {
+		dup2(ep[0], 2);
+		execv(agent_path, (char *const *)argv);
+		_exit(127);
+	}
+	d->err_fd = ep[0];
+	/* ready once the live file holds the ready record */
+	snprintf(path, sizeof(path), "%s/bindwatch.log", dir);
+	for (double end = mono_now() + 20; mono_now() < end;) {
+		char cmd[700];
+
+		snprintf(cmd, sizeof(cmd), "grep -q '\"event\":\"ready\"' %s 2>/dev/null", path);
+		usleep(100000);
+		if (!system(cmd))
+			return true;
+		if (waitpid(d->pid, NULL, WNOHANG) == d->pid)
+			break;
+	}
+	failf("daemon did not write its ready record in %s", dir);
+	return false;
+}
+
+static int daemon_stop(struct daemon_run *d, char *err, size_t n)
+{
+	int status = -1;
+	ssize_t r;
+
+	kill(d->pid, SIGTERM);
+	waitpid(d->pid, &status, 0);
+	r = pread(d->err_fd, err, n - 1, 0);
+	err[r > 0 ? r : 0] = 0;
+	close(d->err_fd);
+	return status;
+}
+
+/* Count records in every file of the log by a shell pipeline (zcat handles plain files too). */
+static long log_count(const char *dir, const char *pattern)
+{
+	char cmd[800];
+	long n = -1;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "for f in %s/bindwatch*; do zcat -f \"$f\"; done | grep -c '%s'",
+		 dir, pattern);
+	f = popen(cmd, "r");
+	if (f && fscanf(f, "%ld", &n) != 1)
+		n = -1;
+	if (f)
+		pclose(f);
+	return n;
+}
+
+static long log_sum(const char *dir, const char *event, const char *field)
+{
+	char cmd[900];
+	long n = 0;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "for f in %s/bindwatch*; do zcat -f \"$f\"; done | "
+		 "grep '\"event\":\"%s\"' | sed -n 's/.*\"%s\":\\([0-9]*\\).*/\\1/p' | "
+		 "awk '{s += $1} END {print s + 0}'", dir, event, field);
+	f = popen(cmd, "r");
+	if (f && fscanf(f, "%ld", &n) != 1)
+		n = -1;
+	if (f)
+		pclose(f);
+	return n;
+}
+
+static int verify_rc(const char *dir, char *out, size_t n)
+{
+	const char *args[] = { "log", "verify", dir, NULL };
+
+	return run_agent_cli(args, out, n);
+}
+
+static int t_log_storm_rotation(void)
+{
+	char dir[] = "/tmp/bw-log-XXXXXX", pid_s[16], err[4096], out[4096];
+	const char *extra[] = { "--pid", pid_s, "--max-size", "65536", "--max-files", "100000",
+				"--flush-records", "50", NULL };
+	struct storm s = { storm_n() / 4, -1 };
+	struct daemon_run d;
+	int p[2], status;
+	long binds, closes, drops, gz;
+	pid_t child;
+
+	if (!mkdtemp(dir) || pipe(p))
+		return T_FAIL;
+	s.ready_fd = p[0];
+	child = fork();
+	if (child == 0) {
+		prctl(PR_SET_NAME, "logstorm");
+		close(p[1]);
+		_exit(do_storm(&s));
+	}
+	close(p[0]);
+	snprintf(pid_s, sizeof(pid_s), "%d", child);
+	if (!daemon_start(&d, dir, extra)) {
+		kill(child, SIGKILL);
+		return T_FAIL;
+	}
+	if (write(p[1], "g", 1) != 1)
+		failf("storm did not start");
+	close(p[1]);
+	waitpid(child, &status, 0);
+	usleep(500000);
+	daemon_stop(&d, err, sizeof(err));
+	binds = log_count(dir, "\"event\":\"bind\"");
+	closes = log_count(dir, "\"event\":\"close\"");
+	drops = log_sum(dir, "drops", "dropped");
+	gz = 0;
+	{
+		char cmd[600];
+		FILE *f;
+
+		snprintf(cmd, sizeof(cmd), "ls %s/*.gz 2>/dev/null | wc -l", dir);
+		f = popen(cmd, "r");
+		if (f && fscanf(f, "%ld", &gz) != 1)
+			gz = 0;
+		if (f)
+			pclose(f);
+	}
+	printf("     log storm: %d cycles -> %ld binds + %ld closes + %ld dropped, %ld rotated files\n",
+	       s.n, binds, closes, drops, gz);
+	check_true(gz >= 2, "the storm did not rotate the log");
+	if (binds + closes + drops != 2L * s.n)
+		failf("records %ld + %ld + gap %ld != %d events", binds, closes, drops, 2 * s.n);
+	check_true(verify_rc(dir, out, sizeof(out)) == 0, "log verify failed on an intact log");
+	check_true(log_count(dir, "\"event\":\"summary\"") == 1, "no summary record at stop");
+	/* history answers across rotated .gz files and the live one */
+	{
+		const char *args[] = { "history", "1", "--log-dir", dir, "--json", NULL };
+		char hout[256];
+
+		check_true(run_agent_cli(args, hout, sizeof(hout)) == 0, "history failed");
+	}
+	/* tamper: change one byte of one record in a rotated file */
+	{
+		char cmd[1200];
+
+		snprintf(cmd, sizeof(cmd),
+			 "cd %s && f=$(ls bindwatch-*.log.gz | head -2 | tail -1) && "
+			 "zcat $f > t && sed -i '5s/\"pid\":/\"pid\":1/' t && gzip -c t > $f && rm t",
+			 dir);
+		check_true(system(cmd) == 0, "tamper step");
+		check_true(verify_rc(dir, out, sizeof(out)) == 1, "verify passed a tampered log");
+		check_true(strstr(out, ".log.gz:5: record") != NULL,
+			   "verify did not name the altered record (line 5)");
+	}
+	{
+		char cmd[600];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		if (system(cmd)) {
+		}
+	}
+	return T_PASS;
+}
+
+static int do_n_binds(void *arg)
+{
+	int n = *(int *)arg, err;
+
+	for (int i = 0; i < n; i++)
+		close(sock_at(AF_INET, SOCK_STREAM, "127.0.0.1", 0, 0, &err));
+	return 0;
+}
+
+static int t_log_history_and_hup(void)
+{
+	char dir[] = "/tmp/bw-log-XXXXXX", err[4096], out[4096], cmd[800];
+	unsigned short port = free_port(SOCK_STREAM);
+	struct bind_case c = { AF_INET, SOCK_STREAM, "127.0.0.1", port, 0, 0 };
+	const char *extra[] = { "--comm-dummy", NULL };
+	struct daemon_run d;
+	int n = 20;
+	long before, after;
+
+	(void)extra;
+	if (!mkdtemp(dir) || !daemon_start(&d, dir, NULL))
+		return T_FAIL;
+	in_child("histbind", 0, do_bind_close, &c);
+	usleep(400000);
+	before = log_count(dir, "\"comm\":\"hupload\"");
+	/* logrotate's way: move the file away, then SIGHUP */
+	snprintf(cmd, sizeof(cmd), "mv %s/bindwatch.log %s/bindwatch.log.1", dir, dir);
+	check_true(system(cmd) == 0, "mv");
+	in_child("hupload", 0, do_n_binds, &n);	/* while the old file is still open */
+	kill(d.pid, SIGHUP);
+	in_child("hupload", 0, do_n_binds, &n);	/* after */
+	usleep(600000);
+	daemon_stop(&d, err, sizeof(err));
+	after = log_count(dir, "\"event\":\"bind\".*\"comm\":\"hupload\"");
+	check_true(before == 0 && after == 2L * n, "events lost across SIGHUP reopen");
+	if (after != 2L * n)
+		failf("hupload binds in the log: %ld, want %d", after, 2 * n);
+	check_true(log_count(dir, "\"event\":\"reload\"") == 1, "no reload record");
+	check_true(verify_rc(dir, out, sizeof(out)) == 0, "verify after SIGHUP reopen");
+	{
+		const char *args[] = { "history", port_s, "--log-dir", dir, NULL };
+
+		snprintf(port_s, sizeof(port_s), "%u", port);
+		run_agent_out(args, out, sizeof(out));
+		check_true(strstr(out, "histbind[") != NULL, "history does not show the bind");
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd)) {
+	}
+	return T_PASS;
+}
+
+static int t_log_full_disk(void)
+{
+	char dir[] = "/tmp/bw-full-XXXXXX", err[4096], out[4096], cmd[800];
+	const char *extra[] = { "--flush-records", "1", NULL };
+	struct daemon_run d;
+	int n = 400;
+
+	if (!mkdtemp(dir))
+		return T_FAIL;
+	snprintf(cmd, sizeof(cmd), "mount -t tmpfs -o size=64k bwfull %s", dir);
+	if (system(cmd))
+		SKIP("cannot mount a tmpfs here");
+	if (!daemon_start(&d, dir, extra))
+		goto out;
+	in_child("filler", 0, do_n_binds, &n);
+	usleep(800000);
+	daemon_stop(&d, err, sizeof(err));
+	check_true(strstr(err, "failed to write log") && strstr(err, "No space left"),
+		   "no clear message about the full disk");
+	check_true(verify_rc(dir, out, sizeof(out)) == 0, "the log on a full disk is corrupt");
+out:
+	snprintf(cmd, sizeof(cmd), "umount %s; rmdir %s", dir, dir);
+	if (system(cmd)) {
+	}
+	return T_PASS;
+}
+
 static const struct { const char *name; int (*fn)(void); } tests[] = {
 	{ "bind_tcp4", t_tcp4 },
 	{ "bind_udp4", t_udp4 },
@@ -1637,6 +1934,9 @@ static const struct { const char *name; int (*fn)(void); } tests[] = {
 	{ "container_collision", t_container_collision },
 	{ "cgroup_filter", t_cgroup_filter },
 	{ "differential_bindsnoop", t_differential_bindsnoop },
+	{ "log_storm_rotation", t_log_storm_rotation },
+	{ "log_history_and_hup", t_log_history_and_hup },
+	{ "log_full_disk", t_log_full_disk },
 };
 
 int main(int argc, char **argv)
