@@ -101,3 +101,18 @@ clean:
 	$(Q)rm -rf $(OUTPUT) bindwatch
 
 -include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d)
+
+# ---- install
+PREFIX ?= /usr/local
+DESTDIR ?=
+SBINDIR := $(PREFIX)/sbin
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+
+install: bindwatch
+	install -D -m 0755 bindwatch $(DESTDIR)$(SBINDIR)/bindwatch
+	install -d -m 0755 $(DESTDIR)/etc/bindwatch/registry.d
+	install -D -m 0644 registry/README.md $(DESTDIR)$(PREFIX)/share/doc/bindwatch/registry.md
+	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/bindwatch/README.md
+	sed 's|@SBINDIR@|$(SBINDIR)|' dist/bindwatch.service > bindwatch.service.tmp
+	install -D -m 0644 bindwatch.service.tmp $(DESTDIR)$(UNITDIR)/bindwatch.service
+	rm -f bindwatch.service.tmp

@@ -14,8 +14,18 @@
 #include "snapshot.h"
 
 #define NETNS_CACHE 64
+#define GRAVEYARD 256
+
+/* Sockets closed lately: a failure is judged a little after it happened (the
+ * cgroup backend's grace time), and its holder may close meanwhile. */
+struct grave {
+	struct port_entry e;
+	__u64 closed_ns;	/* event clock */
+};
 
 struct collide {
+	struct grave graves[GRAVEYARD];
+	unsigned int ngraves;	/* total ever buried; index modulo GRAVEYARD */
 	struct ports *ports;
 	struct proc_cache *procs;	/* borrowed */
 	struct netns_ports nsp[NETNS_CACHE];
@@ -373,6 +383,16 @@ static int find_own(const struct port_entry *e, void *arg)
 	return 1;
 }
 
+static int copy_own(const struct port_entry *e, void *arg)
+{
+	struct port_entry *dst = arg;
+
+	if (e->cookie != dst->cookie)
+		return 0;
+	*dst = *e;
+	return 1;
+}
+
 void collide__apply(struct collide *c, struct bw_record *r, __u64 now_mono)
 {
 	const struct bw_event *ev = &r->ev;
@@ -393,6 +413,13 @@ void collide__apply(struct collide *c, struct bw_record *r, __u64 now_mono)
 			ports__for_port(c->ports, &me, find_own, &own);
 		}
 		ports__for_port(c->ports, &me, find_holder, &f);
+		for (unsigned int i = 0; i < GRAVEYARD && i < c->ngraves; i++) {
+			const struct grave *g = &c->graves[i];
+
+			if (g->closed_ns >= ev->ts_ns && g->e.d.port == me.port &&
+			    g->e.d.netns == me.netns && g->e.d.proto == me.proto)
+				find_holder(&g->e, &f);
+		}
 		if (!r->nholders)
 			ask_kernel(r, &me);
 		flag_collision(r);
@@ -440,8 +467,19 @@ void collide__apply(struct collide *c, struct bw_record *r, __u64 now_mono)
 		flag_ephemeral(c, r, own.kernel_chose);
 		break;
 	}
-	case BW_EV_CLOSE:
+	case BW_EV_CLOSE: {
+		struct grave *g = &c->graves[c->ngraves % GRAVEYARD];
+
+		/* keep a copy a while: a failure judged late may still name it */
+		memset(&g->e, 0, sizeof(g->e));
+		g->e.cookie = ev->cookie;
+		ports__for_port(c->ports, &me, copy_own, &g->e);
+		if (g->e.cookie == ev->cookie && g->e.d.port) {
+			g->closed_ns = ev->ts_ns;
+			c->ngraves++;
+		}
 		ports__remove(c->ports, &me, ev->cookie);
 		break;
+	}
 	}
 }

@@ -446,6 +446,7 @@ static int cmd_watch(int argc, char **argv, int daemon)
 		o.sink = &sink;
 		o.hup = &hup_flag;
 		o.json = 1;
+		o.drop_privs = 1;
 	}
 	err = monitor_run(&o, &stop_flag, &why);
 	if (logw && logw__lost(logw))

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "monitor.h"
 #include "output.h"
+#include "privs.h"
 #include "proc.h"
 #include "record.h"
 #include "sbuf.h"
@@ -408,6 +409,13 @@ int monitor_run(const struct monitor_opts *o, volatile sig_atomic_t *stop,
 		snapshot__free(&snap);
 		if (err) {
 			*why = "load the snapshot into the port table";
+			goto cleanup;
+		}
+	}
+	if (o->drop_privs) {
+		err = drop_privileges();
+		if (err) {
+			*why = "drop capabilities after attaching";
 			goto cleanup;
 		}
 	}

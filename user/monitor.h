@@ -31,6 +31,7 @@ struct monitor_opts {
 	const char *data_root;	/* prefix for runtime files on disk ("" = /) */
 	const struct bw_sink *sink;	/* NULL: stdout */
 	volatile sig_atomic_t *hup;	/* set by SIGHUP; the loop calls sink->hup */
+	int drop_privs;		/* after attach and snapshot: see privs.h */
 };
 
 /*
