@@ -69,7 +69,7 @@ for c in bw-fentry bw-cgroup bw-cgroup-exact bpftrace bindsnoop; do
 done
 echo "# kernel $(uname -r), $(nproc) cpus, $(date -u +%Y-%m-%dT%H:%MZ), configs: $configs"
 
-n_bind=$((20000 * scale)); n_pid=$((300000 * scale))
+n_bind=${BENCH_N_BIND:-$((20000 * scale))}; n_pid=${BENCH_N_PID:-$((300000 * scale))}
 r=1
 while [ $r -le "$rounds" ]; do
 	for c in $configs; do
@@ -151,3 +151,33 @@ echo "Idle: agent CPU $((cpu1 - cpu0)) ticks in 5 s, RSS $((rss / 1024)) MiB ($r
 ready_ms=""
 for i in 1 2 3 4 5; do ready_ms="$ready_ms $("$BENCH" ready "$BW" --json)"; done
 echo "Start to ready line (ms, 5 runs):$ready_ms"
+
+# Scale: 10,000 listeners; the start-up snapshot and `who` beside ss and lsof.
+ms_of() {	# median ms of 5 runs of a command
+	for i in 1 2 3 4 5; do
+		t0=$(date +%s%N); "$@" >/dev/null 2>&1; t1=$(date +%s%N)
+		echo $(( (t1 - t0) / 1000 ))
+	done | sort -n | sed -n 3p | awk '{printf "%.1f", $1 / 1000}'
+}
+if [ "${BENCH_SKIP_SCALE:-0}" != 1 ]; then
+	mkfifo "$tmp/hold"
+	"$BENCH" listeners 10000 < "$tmp/hold" > "$tmp/listeners.out" &
+	lpid=$!
+	exec 9> "$tmp/hold"
+	wait_line "$tmp/listeners.out" ready 60
+	port=$(ss -tlnH 2>/dev/null | awk '{print $4}' | sed 's/.*://' | sort -n | sed -n 5000p)
+	echo
+	echo "Scale: 10,000 listening sockets (port $port for the one-port queries), median of 5 runs"
+	echo "| query | ms |"
+	echo "|---|---|"
+	command -v ss >/dev/null && echo "| ss -tlnp (all, with processes) | $(ms_of ss -tlnp) |"
+	command -v ss >/dev/null && echo "| ss -tlnp 'sport = :$port' | $(ms_of ss -tlnp "sport = :$port") |"
+	command -v lsof >/dev/null && echo "| lsof -i TCP:$port | $(ms_of lsof -nP -i TCP:$port) |"
+	echo "| bindwatch who --all (every netns, with owners) | $(ms_of "$BW" who --all) |"
+	echo "| bindwatch who $port | $(ms_of "$BW" who $port) |"
+	snap=$("$BW" -v --duration 1 2>&1 >/dev/null | sed -n 's/.*snapshot: \([0-9]*\) bound sockets in \([0-9.]*\) ms.*/\1 sockets in \2 ms/p')
+	echo "| agent start-up snapshot | $snap |"
+	exec 9>&-
+	wait $lpid 2>/dev/null
+fi
+echo "Registry: $("$BW" registry list | wc -l) claims; embedded load measured in tests/unit/test_registry.c"
