@@ -197,6 +197,10 @@ static int resolve_owners(struct snapshot *s)
 			close(dfd);
 			continue;
 		}
+		/* comm and exe once per process, however many sockets it holds */
+		char comm[BW_COMM_LEN] = "", exe[256] = "";
+		int have_names = 0;
+
 		while ((f = readdir(fds))) {
 			struct inode_ix key, *hit;
 			ssize_t n = readlinkat(dfd, f->d_name, link, sizeof(link) - 1);
@@ -211,28 +215,33 @@ static int resolve_owners(struct snapshot *s)
 			hit = bsearch(&key, ix, s->n, sizeof(*ix), cmp_inode);
 			if (!hit)
 				continue;
-			/* several sockets may share an inode entry only by fd passing:
-			 * the first process found is named */
 			while (hit > ix && hit[-1].inode == ino)
 				hit--;
-			for (; hit < ix + s->n && hit->inode == ino; hit++) {
-				struct bw_holder *h = &s->socks[hit->ix].h;
+			if (!have_names) {
 				char cpath[300];
 				FILE *cf;
+
+				snprintf(cpath, sizeof(cpath), "/proc/%s/comm", p->d_name);
+				cf = fopen(cpath, "re");
+				if (cf) {
+					if (fgets(comm, sizeof(comm), cf))
+						comm[strcspn(comm, "\n")] = 0;
+					fclose(cf);
+				}
+				snprintf(cpath, sizeof(cpath), "/proc/%s/exe", p->d_name);
+				n = readlink(cpath, exe, sizeof(exe) - 1);
+				exe[n > 0 ? n : 0] = 0;
+				have_names = 1;
+			}
+			/* a socket shared by fd passing or fork: the first process found */
+			for (; hit < ix + s->n && hit->inode == ino; hit++) {
+				struct bw_holder *h = &s->socks[hit->ix].h;
 
 				if (h->pid)
 					continue;
 				h->pid = (__u32)atoi(p->d_name);
-				snprintf(cpath, sizeof(cpath), "/proc/%s/comm", p->d_name);
-				cf = fopen(cpath, "re");
-				if (cf) {
-					if (fgets(h->comm, sizeof(h->comm), cf))
-						h->comm[strcspn(h->comm, "\n")] = 0;
-					fclose(cf);
-				}
-				snprintf(cpath, sizeof(cpath), "/proc/%s/exe", p->d_name);
-				n = readlink(cpath, h->exe, sizeof(h->exe) - 1);
-				h->exe[n > 0 ? n : 0] = 0;
+				memcpy(h->comm, comm, sizeof(h->comm));
+				memcpy(h->exe, exe, sizeof(h->exe));
 			}
 		}
 		closedir(fds);

@@ -49,6 +49,9 @@ static int cmp_holder(const void *a, const void *b)
 
 static void print_text(const struct snapshot *s, struct sbuf *sb)
 {
+	__u32 last_ns = 0;
+	char last_name[64] = "";
+
 	sbuf_printf(sb, "%-5s %-5s %-22s %-9s %7s %-15s %5s %s\n", "PORT", "PROTO",
 		    "ADDRESS", "STATE", "PID", "COMM", "UID", "NETNS");
 	for (size_t i = 0; i < s->n; i++) {
@@ -57,7 +60,11 @@ static void print_text(const struct snapshot *s, struct sbuf *sb)
 		struct sbuf comm;
 
 		addr_str(h->family, h->addr, a, sizeof(a));
-		netns_name(h->netns, s->self_netns, ns, sizeof(ns));
+		if (h->netns != last_ns) {
+			netns_name(h->netns, s->self_netns, last_name, sizeof(last_name));
+			last_ns = h->netns;
+		}
+		snprintf(ns, sizeof(ns), "%s", last_name);
 		if (!ns[0])
 			snprintf(ns, sizeof(ns), "%u", h->netns);
 		snprintf(pid, sizeof(pid), h->pid ? "%u" : "-", h->pid);
@@ -80,14 +87,18 @@ static void print_json(const struct snapshot *s, int all, __u16 port, struct sbu
 		sbuf_puts(sb, "{\"port\":null,\"holders\":[");
 	else
 		sbuf_printf(sb, "{\"port\":%u,\"holders\":[", port);
-	for (size_t i = 0; i < s->n; i++) {
-		char ns[64];
+	__u32 last_ns = 0;
+	char ns[64] = "";
 
+	for (size_t i = 0; i < s->n; i++) {
 		if (i)
 			sbuf_putc(sb, ',');
 		output_json_holder(sb, &s->socks[i].h);
 		/* the netns name is a who-only addition, after the common fields */
-		netns_name(s->socks[i].h.netns, s->self_netns, ns, sizeof(ns));
+		if (s->socks[i].h.netns != last_ns) {
+			netns_name(s->socks[i].h.netns, s->self_netns, ns, sizeof(ns));
+			last_ns = s->socks[i].h.netns;
+		}
 		sb->len--;
 		sbuf_puts(sb, ",\"netns_name\":");
 		if (ns[0])
@@ -178,9 +189,18 @@ int cmd_who(int argc, char **argv, const struct who_claims *claims)
 
 		find_cgroup2_root(root, sizeof(root));
 		cc = container_cache__new(root, getenv("BINDWATCH_DATA_ROOT"));
-		for (size_t i = 0; cc && i < s.n; i++)
-			if (s.socks[i].h.pid)
-				container_cache__by_pid(cc, s.socks[i].h.pid, &s.socks[i].h.container);
+		/* sorted by port, but a process's sockets repeat: reuse its answer */
+		for (size_t i = 0, last = (size_t)-1; cc && i < s.n; i++) {
+			struct bw_holder *h = &s.socks[i].h;
+
+			if (!h->pid)
+				continue;
+			if (last != (size_t)-1 && s.socks[last].h.pid == h->pid)
+				h->container = s.socks[last].h.container;
+			else
+				container_cache__by_pid(cc, h->pid, &h->container);
+			last = i;
+		}
 		container_cache__free(cc);
 	}
 	sbuf_init(&sb);
