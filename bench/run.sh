@@ -38,7 +38,13 @@ start_monitor() {	# config
 	case $1 in
 	bw-*) wait_line "$tmp/mon.out" '"ready"' 30 ;;
 	bpftrace) wait_line "$tmp/mon.out" 'Attaching' 60 ;;
-	bindsnoop) wait_line "$tmp/mon.out" 'PID' 30 ;;
+	bindsnoop)	# its stdout is a pipe, so buffered: look for its programs instead
+		i=0; while [ $i -lt 300 ]; do
+			bpftool prog show 2>/dev/null | grep -q ipv4_bind_exit && break
+			kill -0 "$mon_pid" 2>/dev/null || break
+			sleep 0.1; i=$((i + 1))
+		done
+		bpftool prog show 2>/dev/null | grep -q ipv4_bind_exit ;;
 	esac
 	rc=$?
 	sleep 0.3

@@ -34,6 +34,7 @@ struct monitor {
 	struct container_cache *containers;
 	struct netns_slot { __u32 inode; __u64 at_ns; char name[64]; } ns_names[16];
 	struct pending pend;
+	struct bw_record rec;	/* the one being reported */
 	struct bw_summary sum;
 	struct sbuf out;
 	__u64 real_minus_mono;	/* wall clock = monotonic + this */
@@ -144,27 +145,27 @@ static void resolve_holder_containers(struct monitor *m, struct bw_record *r)
 static void report(struct monitor *m, const struct bw_event *e, int err,
 		   int inferred)
 {
-	struct bw_record *r = calloc(1, sizeof(*r));
+	/* one record reused: it is ~12 KiB, too much to allocate and zero per event */
+	struct bw_record *r = &m->rec;
 
-	if (!r) {
-		m->write_err = -ENOMEM;
-		return;
-	}
+	r->nholders = 0;
+	r->nflags = 0;
+	r->container.runtime[0] = 0;
+	r->netns_name[0] = 0;
+	r->exe[0] = 0;
 	r->ev = *e;
 	r->ev.kind = e->kind == BW_EV_BIND_ATTEMPT ? BW_EV_BIND : e->kind;
-	if (m->o->netns && e->netns != m->o->netns) {
-		free(r);
+	if (m->o->netns && e->netns != m->o->netns)
 		return;
-	}
 	{
 		const struct container_info *ci = container_cache__by_id(m->containers, e->cgroup_id);
 
-		if (!container_wanted(m, ci)) {
-			free(r);
+		if (!container_wanted(m, ci))
 			return;
-		}
 		if (ci)
 			r->container = *ci;
+		else
+			r->container.cgroup[0] = 0;
 	}
 	netns_name_cached(m, e->netns, e->ts_ns, r->netns_name, sizeof(r->netns_name));
 	r->ts_real_ns = e->ts_ns + m->real_minus_mono;
@@ -200,7 +201,6 @@ static void report(struct monitor *m, const struct bw_event *e, int err,
 	} else {
 		output_text_record(&m->out, r);
 	}
-	free(r);
 	/* a full ring drained at once must not become megabytes of buffered text */
 	if (m->out.len > 64 * 1024)
 		flush_out(m);

@@ -70,9 +70,23 @@ void sbuf_printf(struct sbuf *sb, const char *fmt, ...)
 	va_list ap;
 	int n;
 
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
+	/* format straight into the spare room; measure and grow only if short */
+	if (sb->cap > sb->len + 1 && !sb->oom) {
+		va_start(ap, fmt);
+		n = vsnprintf(sb->buf + sb->len, sb->cap - sb->len, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			return;
+		if ((size_t)n < sb->cap - sb->len) {
+			sb->len += (size_t)n;
+			return;
+		}
+		sb->buf[sb->len] = 0;
+	} else {
+		va_start(ap, fmt);
+		n = vsnprintf(NULL, 0, fmt, ap);
+		va_end(ap);
+	}
 	if (n < 0 || grow(sb, (size_t)n))
 		return;
 	va_start(ap, fmt);

@@ -42,7 +42,8 @@ done
 copy_with_libs() {
 	local f=$1 dest=$2
 	cp "$f" "$root/$dest"
-	ldd "$f" 2>/dev/null | grep -o '/[^ ]*' | while read -r lib; do
+	# scripts have no libraries: ldd fails, and that is fine
+	{ ldd "$f" 2>/dev/null || true; } | { grep -o '/[^ ]*' || true; } | while read -r lib; do
 		mkdir -p "$root/$(dirname "$lib")"
 		cp -L "$lib" "$root/$lib"
 	done
