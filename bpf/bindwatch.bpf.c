@@ -211,6 +211,19 @@ static __always_inline void zero_tail(struct bw_event *e)
 	__builtin_memset(e->addr, 0, sizeof(e->addr));
 }
 
+/* Reserve an event and fill what every event says: who, and the socket. */
+static __always_inline struct bw_event *start_event(const struct sock *sk)
+{
+	struct bw_event *e = reserve();
+
+	if (!e)
+		return NULL;
+	zero_tail(e);
+	fill_task(e);
+	fill_sock(e, sk);
+	return e;
+}
+
 /*
  * cgroup programs get the socket as a struct bpf_sock, which lacks the
  * options and the netns.  The verifier forbids arithmetic on that pointer but
@@ -282,12 +295,9 @@ static __always_inline int on_bind_exit(struct socket *sock,
 	port = ret ? req_port : BPF_CORE_READ(sk, __sk_common.skc_num);
 	if (!port_wanted(port))
 		goto track;
-	e = reserve();
+	e = start_event(sk);
 	if (!e)
 		goto track;
-	zero_tail(e);
-	fill_task(e);
-	fill_sock(e, sk);
 	e->kind = BW_EV_BIND;
 	e->ret = ret;
 	e->req_port = req_port;
@@ -323,12 +333,9 @@ static __always_inline int emit_sock_event(const struct sock *sk, __u8 kind,
 
 	if (!port_wanted(port))
 		return 0;
-	e = reserve();
+	e = start_event(sk);
 	if (!e)
 		return 0;
-	zero_tail(e);
-	fill_task(e);
-	fill_sock(e, sk);
 	fill_bound_addr(e, sk);
 	e->kind = kind;
 	e->ret = ret;
@@ -395,12 +402,9 @@ static __always_inline void emit_stale_failure(const struct sock *sk,
 
 	if (!port_wanted(st->req_port))
 		return;
-	e = reserve();
+	e = start_event(sk);
 	if (!e)
 		return;
-	zero_tail(e);
-	fill_task(e);
-	fill_sock(e, sk);
 	e->kind = BW_EV_BIND;
 	e->ret = 1;
 	e->flags = BW_F_FROM_CLOSE;
@@ -471,12 +475,9 @@ static __always_inline int on_cgroup_bind(struct bpf_sock_addr *ctx,
 		bpf_map_update_elem(&inflight, &tid, &pend, BPF_ANY);
 		return 1;
 	}
-	e = reserve();
+	e = start_event(sk);
 	if (!e)
 		return 1;
-	zero_tail(e);
-	fill_task(e);
-	fill_sock(e, sk);
 	e->kind = BW_EV_BIND_ATTEMPT;
 	e->port = req_port;
 	e->req_port = req_port;
@@ -519,13 +520,10 @@ static __always_inline int on_post_bind(struct bpf_sock *ctx)
 	}
 	if (failed_only || !port_wanted(port))
 		return 1;
-	e = reserve();
+	sk = as_sock(ctx);
+	e = start_event(sk);
 	if (!e)
 		return 1;
-	zero_tail(e);
-	fill_task(e);
-	sk = as_sock(ctx);
-	fill_sock(e, sk);
 	e->kind = BW_EV_BIND;
 	e->port = port;
 	e->req_port = st ? st->req_port : port;

@@ -140,11 +140,11 @@ static int configure(struct bindwatch_bpf *s, const struct bw_loader_opts *o)
 	return err;
 }
 
-static int try_fentry(struct bw_loader *l, const struct bw_loader_opts *o,
-		      const char **why)
+/* open -> configure -> load, with only one backend's programs loaded. */
+static int open_and_load(struct bw_loader *l, const struct bw_loader_opts *o, int fentry,
+			 const char **why)
 {
-	struct bpf_program *p;
-	int err, i;
+	int err;
 
 	l->skel = bindwatch_bpf__open();
 	if (!l->skel) {
@@ -154,14 +154,24 @@ static int try_fentry(struct bw_loader *l, const struct bw_loader_opts *o,
 	err = configure(l->skel, o);
 	if (err) {
 		*why = "size ring buffer";
-		goto cleanup;
+		return err;
 	}
-	set_autoload(l->skel, 1, 0);
+	set_autoload(l->skel, fentry, !fentry && o->exact_errno);
 	err = bindwatch_bpf__load(l->skel);
-	if (err) {
-		*why = "load fentry programs";
+	if (err)
+		*why = fentry ? "load fentry programs" : "load cgroup programs";
+	return err;
+}
+
+static int try_fentry(struct bw_loader *l, const struct bw_loader_opts *o,
+		      const char **why)
+{
+	struct bpf_program *p;
+	int err, i;
+
+	err = open_and_load(l, o, 1, why);
+	if (err)
 		goto cleanup;
-	}
 	for (i = 0; (p = fentry_progs(l->skel, i)); i++) {
 		err = add_link(l, bpf_program__attach(p));
 		if (err) {
@@ -193,22 +203,9 @@ static int try_cgroup(struct bw_loader *l, const struct bw_loader_opts *o,
 		*why = "mount tracefs on /sys/kernel/tracing";
 		return err;
 	}
-	l->skel = bindwatch_bpf__open();
-	if (!l->skel) {
-		*why = "open BPF object";
-		return -errno;
-	}
-	err = configure(l->skel, o);
-	if (err) {
-		*why = "size ring buffer";
+	err = open_and_load(l, o, 0, why);
+	if (err)
 		goto cleanup;
-	}
-	set_autoload(l->skel, 0, o->exact_errno);
-	err = bindwatch_bpf__load(l->skel);
-	if (err) {
-		*why = "load cgroup programs";
-		goto cleanup;
-	}
 	l->cgroup_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (l->cgroup_fd < 0) {
 		err = -errno;

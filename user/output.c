@@ -15,6 +15,14 @@ void format_ts(struct sbuf *sb, __u64 real_ns)
 		    (unsigned long long)(real_ns % 1000000000ull) / 1000);
 }
 
+static void json_str_or_null(struct sbuf *sb, const char *s, size_t n)
+{
+	if (s[0])
+		sbuf_json_str(sb, s, n);
+	else
+		sbuf_puts(sb, "null");
+}
+
 static void json_opts(struct sbuf *sb, __u8 opts)
 {
 	int i, first = 1;
@@ -42,15 +50,9 @@ void output_json_holder(struct sbuf *sb, const struct bw_holder *h)
 	else
 		sbuf_puts(sb, "null");
 	sbuf_puts(sb, ",\"comm\":");
-	if (h->comm[0])
-		sbuf_json_str(sb, h->comm, sizeof(h->comm));
-	else
-		sbuf_puts(sb, "null");
+	json_str_or_null(sb, h->comm, sizeof(h->comm));
 	sbuf_puts(sb, ",\"exe\":");
-	if (h->exe[0])
-		sbuf_json_str(sb, h->exe, sizeof(h->exe));
-	else
-		sbuf_puts(sb, "null");
+	json_str_or_null(sb, h->exe, sizeof(h->exe));
 	sbuf_printf(sb, ",\"uid\":%u,\"netns\":%u,\"family\":\"%s\",\"proto\":\"%s\","
 		    "\"addr\":\"%s\",\"port\":%u,\"state\":\"%s\",\"inode\":%llu,"
 		    "\"sock\":%llu,\"since\":",
@@ -97,10 +99,7 @@ void output_json_record(struct sbuf *sb, const struct bw_record *r)
 		    e->pid, e->tid, e->uid);
 	sbuf_json_str(sb, e->comm, sizeof(e->comm));
 	sbuf_puts(sb, ",\"exe\":");
-	if (r->exe[0])
-		sbuf_json_str(sb, r->exe, sizeof(r->exe));
-	else
-		sbuf_puts(sb, "null");
+	json_str_or_null(sb, r->exe, sizeof(r->exe));
 	sbuf_printf(sb, ",\"cgroup_id\":%llu,\"netns\":%u,\"family\":\"%s\","
 		    "\"proto\":\"%s\",\"addr\":\"%s\",\"port\":%u,\"requested_port\":%u,"
 		    "\"opts\":",

@@ -618,29 +618,6 @@ static int t_sigkill_detaches(void)
 	return T_PASS;
 }
 
-/* Run the agent with args; returns its exit status, stderr into err. */
-static int run_agent_cli(const char *const *args, char *err, size_t n)
-{
-	char cmd[1024];
-	FILE *f;
-	size_t len;
-
-	snprintf(cmd, sizeof(cmd), "%s", agent_path);
-	for (int i = 0; args[i]; i++) {
-		strncat(cmd, " '", sizeof(cmd) - strlen(cmd) - 1);
-		strncat(cmd, args[i], sizeof(cmd) - strlen(cmd) - 1);
-		strncat(cmd, "'", sizeof(cmd) - strlen(cmd) - 1);
-	}
-	strncat(cmd, " 2>&1 >/dev/null; echo \"rc=$?\"", sizeof(cmd) - strlen(cmd) - 1);
-	f = popen(cmd, "r");
-	if (!f)
-		return -1;
-	len = fread(err, 1, n - 1, f);
-	err[len] = 0;
-	pclose(f);
-	return atoi(strstr(err, "rc=") ? strstr(err, "rc=") + 3 : "-1");
-}
-
 /* Run the agent with args; stdout and stderr into out; returns its exit status. */
 static int run_agent_out(const char *const *args, char *out, size_t n)
 {
@@ -680,7 +657,7 @@ static int t_bad_options(void)
 	char out[4096];
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int rc = run_agent_cli(cases[i].args, out, sizeof(out));
+		int rc = run_agent_out(cases[i].args, out, sizeof(out));
 
 		if (rc != 2 || !strstr(out, cases[i].needle))
 			failf("%s %s: exit %d, message '%s'", cases[i].args[0],
@@ -1287,7 +1264,7 @@ static int t_claims_site_override(void)
 			failf("write");
 		close(fd);
 		snprintf(want, sizeof(want), "%s:2: port out of range", path);
-		check_true(run_agent_cli(args, out, sizeof(out)) == 1 && strstr(out, want),
+		check_true(run_agent_out(args, out, sizeof(out)) == 1 && strstr(out, want),
 			   "a bad --registry file must stop the agent with FILE:LINE");
 	}
 	unlink(path);
@@ -1736,7 +1713,7 @@ static int verify_rc(const char *dir, char *out, size_t n)
 {
 	const char *args[] = { "log", "verify", dir, NULL };
 
-	return run_agent_cli(args, out, n);
+	return run_agent_out(args, out, n);
 }
 
 static int t_log_storm_rotation(void)
@@ -1798,7 +1775,7 @@ static int t_log_storm_rotation(void)
 		const char *args[] = { "history", "1", "--log-dir", dir, "--json", NULL };
 		char hout[256];
 
-		check_true(run_agent_cli(args, hout, sizeof(hout)) == 0, "history failed");
+		check_true(run_agent_out(args, hout, sizeof(hout)) == 0, "history failed");
 	}
 	/* tamper: change one byte of one record in a rotated file */
 	{
