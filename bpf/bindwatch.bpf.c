@@ -78,6 +78,19 @@ struct {
 	__type(value, struct sock_state);
 } socks SEC(".maps");
 
+/* Ports whose theft by an outbound connection matters (registry claims):
+ * one 8 KiB bitmap the agent writes. */
+struct port_bitmap {
+	__u8 bits[8192];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct port_bitmap);
+} watched_ports SEC(".maps");
+
 /* exact mode: the bind a thread is inside of, from bind4 to sys_exit_bind. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -620,6 +633,65 @@ int BPF_PROG(tp_set_state, struct sock *sk, int oldstate, int newstate)
 		return 0;
 	}
 	return 0;
+}
+
+/* ------------------------------------------------- outbound connections */
+
+static __always_inline int port_watched(__u16 port)
+{
+	__u32 zero = 0, idx = (__u32)port >> 3;
+	struct port_bitmap *b = bpf_map_lookup_elem(&watched_ports, &zero);
+
+	asm volatile("%0 &= 0x1fff" : "+r"(idx));
+	return b && ((b->bits[idx] >> (port & 7)) & 1);
+}
+
+/*
+ * A connect whose kernel-chosen local port is a claimed one: the service
+ * that claims it cannot bind it while this connection lives.  Only those
+ * are sent, so ordinary connections cost a bitmap lookup.
+ */
+static __always_inline int on_connected(const struct sock *sk, __u64 cookie)
+{
+	__u16 port = BPF_CORE_READ(sk, __sk_common.skc_num);
+
+	if (failed_only || !port || !port_watched(port) ||
+	    !pid_wanted(bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	/* a port the caller bound itself was flagged at bind(); only the
+	 * kernel's own choice is news here */
+	if (BPF_CORE_READ_BITFIELD_PROBED(sk, sk_userlocks) & 8 /* SOCK_BINDPORT_LOCK */)
+		return 0;
+	return emit_sock_event(sk, BW_EV_CONNECT, 0, 0, cookie);
+}
+
+/* cgroup backend: TCP_CONNECT_CB runs in the connecting task, port chosen */
+SEC("sockops")
+int cg_sockops(struct bpf_sock_ops *skops)
+{
+	struct bpf_sock *bsk;
+
+	if (skops->op != BPF_SOCK_OPS_TCP_CONNECT_CB)
+		return 1;
+	bsk = skops->sk;
+	if (!bsk || !port_watched((__u16)skops->local_port))
+		return 1;
+	on_connected(as_sock(bsk), bpf_get_socket_cookie(skops));
+	return 1;
+}
+
+SEC("fexit/tcp_v4_connect")
+int BPF_PROG(fexit_tcp_v4_connect, struct sock *sk, struct sockaddr *uaddr, int addr_len,
+	     int ret)
+{
+	return ret ? 0 : on_connected(sk, bpf_get_socket_cookie(sk));
+}
+
+SEC("fexit/tcp_v6_connect")
+int BPF_PROG(fexit_tcp_v6_connect, struct sock *sk, struct sockaddr *uaddr, int addr_len,
+	     int ret)
+{
+	return ret ? 0 : on_connected(sk, bpf_get_socket_cookie(sk));
 }
 
 /* exact mode only: the kernel's own errno for bind() syscalls. */

@@ -109,3 +109,42 @@ int claims_load(struct registry **out, const char *dir, const char *const *files
 	*out = r;
 	return 0;
 }
+
+void claims_watch_bitmap(const struct registry *reg, __u8 *bitmap)
+{
+	memset(bitmap, 0, 8192);
+	for (size_t i = 0; reg && i < registry__count(reg); i++) {
+		const struct claim *c = registry__at(reg, i);
+
+		if (c->kind == CLAIM_IANA || !(c->protos & PROTO_TCP) || c->hi - c->lo >= 1024)
+			continue;
+		for (unsigned int p = c->lo; p <= c->hi; p++)
+			bitmap[p >> 3] |= (__u8)(1u << (p & 7));
+	}
+}
+
+void claims_steal(const struct registry *reg, struct bw_record *r)
+{
+	const struct claim *c[MAX_CLAIMS];
+	const struct bw_event *ev = &r->ev;
+	struct bw_flag *f;
+	size_t n;
+
+	if (!reg || ev->kind != BW_EV_CONNECT || r->nflags >= BW_MAX_FLAGS)
+		return;
+	n = registry__lookup(reg, ev->port, PROTO_TCP, c, MAX_CLAIMS);
+	if (!n || c[0]->kind == CLAIM_IANA)
+		return;
+	f = &r->flags[r->nflags++];
+	memset(f, 0, sizeof(*f));
+	snprintf(f->kind, sizeof(f->kind), "ephemeral_steal");
+	snprintf(f->severity, sizeof(f->severity), "warning");
+	snprintf(f->service, sizeof(f->service), "%s", c[0]->name);
+	snprintf(f->message, sizeof(f->message),
+		 "an outbound connection by %.15s[%u] took local port %u/tcp, which is %s: "
+		 "it cannot be bound while this connection lives; reserve it with sysctl "
+		 "net.ipv4.ip_local_reserved_ports", ev->comm, ev->pid, ev->port, c[0]->desc);
+	for (char *p = f->message; *p; p++)	/* the comm is untrusted */
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+}

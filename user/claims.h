@@ -13,6 +13,15 @@
  */
 void claims_apply(const struct registry *reg, struct bw_record *r);
 
+/*
+ * The ports an outbound connection should not take: every port of a de facto
+ * or site claim (ranges up to 1024 ports), as an 8192-byte bitmap.
+ */
+void claims_watch_bitmap(const struct registry *reg, __u8 *bitmap);
+
+/* For a connect record: the "ephemeral_steal" flag naming the claim. */
+void claims_steal(const struct registry *reg, struct bw_record *r);
+
 /* For who: the claims on a port, as a JSON array and as text lines. */
 void claims_json(struct sbuf *sb, unsigned short port, void *reg);
 void claims_text(struct sbuf *sb, unsigned short port, void *reg);

@@ -68,6 +68,7 @@ static struct bpf_program *fentry_progs(struct bindwatch_bpf *s, int i)
 	struct bpf_program *p[] = {
 		s->progs.fexit_inet_bind, s->progs.fexit_inet6_bind,
 		s->progs.fexit_inet_listen, s->progs.fentry_inet_release,
+		s->progs.fexit_tcp_v4_connect, s->progs.fexit_tcp_v6_connect,
 	};
 	return i < (int)(sizeof(p) / sizeof(p[0])) ? p[i] : NULL;
 }
@@ -76,7 +77,7 @@ static struct bpf_program *cgroup_progs(struct bindwatch_bpf *s, int i)
 {
 	struct bpf_program *p[] = {
 		s->progs.cg_bind4, s->progs.cg_bind6, s->progs.cg_post_bind4,
-		s->progs.cg_post_bind6, s->progs.cg_sock_release,
+		s->progs.cg_post_bind6, s->progs.cg_sock_release, s->progs.cg_sockops,
 	};
 	return i < (int)(sizeof(p) / sizeof(p[0])) ? p[i] : NULL;
 }
@@ -158,6 +159,27 @@ static int open_and_load(struct bw_loader *l, const struct bw_loader_opts *o, in
 	}
 	set_autoload(l->skel, fentry, !fentry && o->exact_errno);
 	err = bindwatch_bpf__load(l->skel);
+	if (err && !fentry) {
+		/* before Linux 6.x a sock_ops program may not ask who the task
+		 * is: do without the connect watch rather than without bindwatch */
+		bindwatch_bpf__destroy(l->skel);
+		l->skel = bindwatch_bpf__open();
+		if (!l->skel) {
+			*why = "open BPF object";
+			return -errno;
+		}
+		err = configure(l->skel, o);
+		if (err) {
+			*why = "size ring buffer";
+			return err;
+		}
+		set_autoload(l->skel, 0, o->exact_errno);
+		bpf_program__set_autoload(l->skel->progs.cg_sockops, false);
+		err = bindwatch_bpf__load(l->skel);
+		if (!err)
+			p_info("connect watch (ephemeral_steal) unavailable: this kernel "
+			       "refuses the sock_ops program");
+	}
 	if (err)
 		*why = fentry ? "load fentry programs" : "load cgroup programs";
 	return err;
@@ -215,6 +237,8 @@ static int try_cgroup(struct bw_loader *l, const struct bw_loader_opts *o,
 	/* Links, not legacy attachments: they go away with the agent, even on
 	 * SIGKILL, and coexist with what systemd or a runtime attached. */
 	for (i = 0; (p = cgroup_progs(l->skel, i)); i++) {
+		if (!bpf_program__autoload(p))
+			continue;
 		err = add_link(l, bpf_program__attach_cgroup(p, l->cgroup_fd));
 		if (err) {
 			*why = "attach cgroup programs";
@@ -286,6 +310,15 @@ const char *loader__backend(const struct bw_loader *l)
 int loader__ringbuf_fd(const struct bw_loader *l)
 {
 	return bpf_map__fd(l->skel->maps.events);
+}
+
+int loader__watch_ports(const struct bw_loader *l, const __u8 *bitmap)
+{
+	__u32 zero = 0;
+
+	if (bpf_map_update_elem(bpf_map__fd(l->skel->maps.watched_ports), &zero, bitmap, 0))
+		return -errno;
+	return 0;
 }
 
 int loader__counter(const struct bw_loader *l, __u32 key, __u64 *out)

@@ -34,6 +34,8 @@ int loader__ringbuf_fd(const struct bw_loader *l);
 #define BW_CNT_UNTRACKED	1	/* sockets the kernel's state table had no room for */
 /* Sum of one per-CPU counter over all CPUs; 0 or -errno. */
 int loader__counter(const struct bw_loader *l, __u32 key, __u64 *out);
+/* Ports (8192-byte bitmap) whose use by an outbound connection is reported. */
+int loader__watch_ports(const struct bw_loader *l, const __u8 *bitmap);
 /* Detaches everything; accepts NULL. */
 void loader__free(struct bw_loader *l);
 

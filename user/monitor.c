@@ -191,6 +191,7 @@ static void report(struct monitor *m, const struct bw_event *e, int err,
 	collide__apply(m->coll, r, e->ts_ns);
 	resolve_holder_containers(m, r);
 	claims_apply(m->o->registry, r);
+	claims_steal(m->o->registry, r);
 	if (m->o->json) {
 		struct sbuf line;
 
@@ -313,6 +314,18 @@ static int handle_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* Tell the kernel which ports an outbound connection should not take. */
+static void watch_claimed_ports(struct monitor *m, struct bw_loader *l)
+{
+	static __u8 bitmap[8192];
+	int err;
+
+	claims_watch_bitmap(m->o->registry, bitmap);
+	err = loader__watch_ports(l, bitmap);
+	if (err)
+		p_warn("failed to load the claimed ports into the kernel: %s", strerror(-err));
+}
+
 /*
  * The record's gaps are records too: ring-buffer drops since the last look
  * (with how many and when), and reloads.  Then the sink's flush policy.
@@ -337,6 +350,7 @@ static void sink_tick(struct monitor *m, struct bw_loader *l, __u64 now, __u64 *
 	if (m->o->hup && *m->o->hup) {
 		*m->o->hup = 0;
 		err = sk->hup ? sk->hup(sk->ctx) : 0;
+		watch_claimed_ports(m, l);
 		sbuf_reset(&line);
 		sbuf_puts(&line, "{\"event\":\"reload\",\"ts\":\"");
 		format_ts(&line, now + m->real_minus_mono);
@@ -412,6 +426,7 @@ int monitor_run(const struct monitor_opts *o, volatile sig_atomic_t *stop,
 			goto cleanup;
 		}
 	}
+	watch_claimed_ports(m, l);
 	if (o->drop_privs) {
 		err = drop_privileges();
 		if (err) {

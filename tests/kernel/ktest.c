@@ -1879,6 +1879,93 @@ out:
 	return T_PASS;
 }
 
+struct conn_case { unsigned short lport; };
+
+static int do_connect_out(void *arg)
+{
+	struct conn_case *c = arg;
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(c->lport) };
+	int fd = socket(AF_INET, SOCK_STREAM, 0), r;
+
+	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+	r = connect(fd, (struct sockaddr *)&a, sizeof(a)) ? errno : 0;
+	usleep(100000);
+	close(fd);
+	return r;
+}
+
+static bool kernel_older_than(int major, int minor)
+{
+	struct utsname u;
+	int ma = 0, mi = 0;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &ma, &mi) != 2)
+		return false;
+	return ma < major || (ma == major && mi < minor);
+}
+
+/* An outbound connection whose kernel-chosen port a service claims. */
+static int t_ephemeral_steal(void)
+{
+	char path[] = "/tmp/bw-steal-XXXXXX", sysctl_cmd[256];
+	const char *text = "victim-svc 45100-45101/tcp warning victimd the victim service's port\n";
+	const char *extra[] = { "--registry", path, "--netns", "bwt-steal", NULL };
+	struct conn_case c = { 20080 };
+	struct server sv = { 0 };
+	struct agent a;
+	const char *l;
+	int fd = mkstemp(path);
+
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		return T_FAIL;
+	close(fd);
+	snprintf(sysctl_cmd, sizeof(sysctl_cmd), "%s netns exec bwt-steal sysctl -qw "
+		 "net.ipv4.ip_local_port_range='45100 45101'", ip_cmd());
+	if (!netns_make("bwt-steal", sysctl_cmd))
+		return T_FAIL;
+	if (!agent_start(&a, extra))
+		goto out;
+	serve(&sv, "target", "bwt-steal", "4", "127.0.0.1", c.lport, "l");
+	{
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			int nfd = open("/run/netns/bwt-steal", O_RDONLY);
+
+			if (nfd < 0 || setns(nfd, CLONE_NEWNET))
+				_exit(1);
+			prctl(PR_SET_NAME, "outbound");
+			_exit(do_connect_out(&c));
+		}
+		waitpid(pid, NULL, 0);
+	}
+	{
+		struct match m = { "connect", -1, -1, NULL };
+
+		l = agent_wait(&a, match_pred, &m, 5);
+	}
+	if (!l && !strcmp(a.backend, "cgroup") && kernel_older_than(6, 2)) {
+		agent_free(&a);
+		unserve(&sv);
+		netns_del("bwt-steal");
+		unlink(path);
+		SKIP("this kernel refuses the sock_ops connect watch (sock_ops may not call bpf_get_current_pid_tgid on 6.1)");
+	}
+	check_true(l != NULL, "no connect event");
+	if (l) {
+		check_true(jnum(l, "port") == 45100 || jnum(l, "port") == 45101, "connect port");
+		check_true(strstr(l, "\"kind\":\"ephemeral_steal\",\"severity\":\"warning\","
+				     "\"service\":\"victim-svc\"") != NULL, "no ephemeral_steal flag");
+		check_true(strstr(l, "\"comm\":\"outbound\"") != NULL, "connect by the wrong task");
+	}
+	agent_free(&a);
+out:
+	unserve(&sv);
+	netns_del("bwt-steal");
+	unlink(path);
+	return T_PASS;
+}
+
 static const struct { const char *name; int (*fn)(void); } tests[] = {
 	{ "bind_tcp4", t_tcp4 },
 	{ "bind_udp4", t_udp4 },
@@ -1917,6 +2004,7 @@ static const struct { const char *name; int (*fn)(void); } tests[] = {
 	{ "log_storm_rotation", t_log_storm_rotation },
 	{ "log_history_and_hup", t_log_history_and_hup },
 	{ "log_full_disk", t_log_full_disk },
+	{ "ephemeral_steal", t_ephemeral_steal },
 };
 
 int main(int argc, char **argv)
