@@ -72,7 +72,7 @@ $(OUTPUT)/tests/test_%: tests/unit/test_%.c tests/unit/tap.h $(LIB_OBJS) $(OUTPU
 
 $(OUTPUT)/tests/ktest: tests/kernel/ktest.c tests/kernel/*.h | $(OUTPUT)/tests
 	$(call msg,TEST-CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/kernel $< -o $@
+	$(Q)$(CC) $(CFLAGS) -Itests/kernel $< -lz -o $@
 
 test-bins: bindwatch $(UNIT_BINS) $(OUTPUT)/tests/ktest
 .PHONY: test-bins
