@@ -254,6 +254,89 @@ const struct container_info *container_cache__by_id(struct container_cache *c, _
 	return &s->info;
 }
 
+/* The container Docker gave this IP address, from its config.v2.json files. */
+static void docker_by_ip(const struct container_cache *c, struct container_info *info)
+{
+	char dir[512], path[800], want[96], buf[16384];
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/var/lib/docker/containers", c->data_root);
+	snprintf(want, sizeof(want), "\"IPAddress\":\"%s\"", info->proxy_ip);
+	d = opendir(dir);
+	while (d && (e = readdir(d))) {
+		ssize_t n;
+		int fd;
+
+		if (!is_hex_id(e->d_name, strlen(e->d_name)))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/config.v2.json", dir, e->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		buf[n > 0 ? n : 0] = 0;
+		if (n > 0 && strstr(buf, want)) {
+			snprintf(info->runtime, sizeof(info->runtime), "docker");
+			snprintf(info->id, sizeof(info->id), "%s", e->d_name);
+			info->name[0] = 0;
+			docker_name(c, info);
+			break;
+		}
+	}
+	if (d)
+		closedir(d);
+}
+
+/*
+ * docker-proxy holds a host port for a container: its command line names
+ * the container's address and port (-container-ip X -container-port N).
+ */
+static void proxy_target(const struct container_cache *c, __u32 pid,
+			 struct container_info *info)
+{
+	char path[64], buf[4096], *p, *end, comm[32] = "";
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%u/comm", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, comm, sizeof(comm) - 1);
+	close(fd);
+	comm[n > 0 ? n : 0] = 0;
+	comm[strcspn(comm, "\n")] = 0;
+	if (strcmp(comm, "docker-proxy"))
+		return;
+	snprintf(path, sizeof(path), "/proc/%u/cmdline", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = 0;
+	end = buf + n;
+	for (p = buf; p < end; p += strlen(p) + 1) {
+		char *val = p + strlen(p) + 1;
+
+		if (val >= end)
+			break;
+		if (!strcmp(p, "-container-ip") || !strcmp(p, "--container-ip"))
+			snprintf(info->proxy_ip, sizeof(info->proxy_ip), "%s", val);
+		else if (!strcmp(p, "-container-port") || !strcmp(p, "--container-port"))
+			info->proxy_port = (__u16)atoi(val);
+	}
+	if (!info->proxy_ip[0])
+		return;
+	docker_by_ip(c, info);
+	if (!info->runtime[0])	/* a proxy of Docker's, container not found */
+		snprintf(info->runtime, sizeof(info->runtime), "docker");
+}
+
 const struct container_info *container_cache__by_pid(struct container_cache *c, __u32 pid,
 						     struct container_info *buf)
 {
@@ -275,6 +358,8 @@ const struct container_info *container_cache__by_pid(struct container_cache *c, 
 		break;
 	}
 	fclose(f);
+	if (found)
+		proxy_target(c, pid, buf);
 	return found ? buf : NULL;
 }
 
@@ -302,5 +387,10 @@ void container_json(struct sbuf *sb, const struct container_info *info)
 	str_or_null(sb, "qos", info->qos);
 	str_or_null(sb, "unit", info->unit);
 	str_or_null(sb, "cgroup", info->cgroup);
+	if (info->proxy_ip[0]) {
+		sbuf_puts(sb, ",\"proxy_for\":{\"ip\":");
+		sbuf_json_str(sb, info->proxy_ip, strlen(info->proxy_ip));
+		sbuf_printf(sb, ",\"port\":%u}", info->proxy_port);
+	}
 	sbuf_putc(sb, '}');
 }

@@ -17,6 +17,9 @@ struct container_info {
 	char name[128];		/* container name, from disk when it can be read */
 	char pod[160];		/* namespace/name of the pod, from /var/log/pods */
 	char cgroup[512];	/* the cgroup-v2 path */
+	char proxy_ip[48];	/* a docker-proxy holder: the container address */
+	__u16 proxy_port;	/* and port it forwards to; the fields above then
+				 * name that container when it can be read */
 };
 
 /*

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <bpf/libbpf.h>
 #include "log.h"
 #include "monitor.h"
@@ -82,7 +83,7 @@ static void usage(FILE *f)
 "                         /etc/bindwatch/registry.d/*.conf)\n"
 "  daemon only: --log-dir DIR (default /var/log/bindwatch), --flush-ms N (1000),\n"
 "  --flush-records N (1000), --max-size BYTES (67108864), --max-files N (10),\n"
-"  --key-file FILE (HMAC-chained records)\n"
+"  --key-file FILE (HMAC-chained records), --syslog (records to syslog instead)\n"
 "  -v                     more diagnostics (-vv: libbpf's too)\n"
 "  -h, --help             this text\n"
 "  -V, --version          version\n"
@@ -97,7 +98,7 @@ enum {
 	OPT_JSON = 256, OPT_DURATION, OPT_PID, OPT_PORT, OPT_FAILED, OPT_BACKEND,
 	OPT_EXACT, OPT_RINGBUF, OPT_WAKEUP, OPT_GRACE, OPT_REGISTRY, OPT_CONTAINER,
 	OPT_NETNS, OPT_CGROUP, OPT_LOGDIR, OPT_FLUSHMS, OPT_FLUSHREC, OPT_MAXSIZE,
-	OPT_MAXFILES, OPT_KEYFILE,
+	OPT_MAXFILES, OPT_KEYFILE, OPT_SYSLOG,
 };
 
 static const struct option long_opts[] = {
@@ -121,6 +122,7 @@ static const struct option long_opts[] = {
 	{ "max-size", required_argument, NULL, OPT_MAXSIZE },
 	{ "max-files", required_argument, NULL, OPT_MAXFILES },
 	{ "key-file", required_argument, NULL, OPT_KEYFILE },
+	{ "syslog", no_argument, NULL, OPT_SYSLOG },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -200,12 +202,29 @@ static int d_tick(void *ctx, int final)
 	return logw__tick(((struct daemon_ctx *)ctx)->log, final);
 }
 
+/* --syslog: records go to syslog(3) (and so to the journal) instead. */
+static int s_line(void *ctx, const char *line, size_t len)
+{
+	(void)ctx;
+	/* failures and flagged events stand out by priority */
+	syslog(strstr(line, "\"severity\":\"error\"") || strstr(line, "\"errno\":\"") ?
+		       LOG_WARNING : LOG_INFO, "%.*s", (int)len, line);
+	return 0;
+}
+
+static int s_tick(void *ctx, int final)
+{
+	(void)ctx;
+	(void)final;
+	return 0;
+}
+
 static int d_hup(void *ctx)
 {
 	struct daemon_ctx *d = ctx;
 	struct registry *fresh = NULL;
 	char err[512] = "";
-	int ret = logw__reopen(d->log);
+	int ret = d->log ? logw__reopen(d->log) : 0;
 
 	if (ret)
 		p_err("failed to reopen the log: %s", strerror(-ret));
@@ -244,6 +263,7 @@ static int cmd_watch(int argc, char **argv, int daemon)
 	struct bw_sink sink;
 	struct logw *logw = NULL;
 	const char *key_file = NULL;
+	int use_syslog = 0;
 	static __u8 ports[8192];
 	const char *reg_files[32];
 	struct registry *reg = NULL;
@@ -337,6 +357,13 @@ static int cmd_watch(int argc, char **argv, int daemon)
 				return bad_value("--cgroup", optarg, strerror(-err2));
 			break;
 		}
+		case OPT_SYSLOG:
+			if (!daemon) {
+				p_err("--syslog is a 'bindwatch daemon' option");
+				return 2;
+			}
+			use_syslog = 1;
+			break;
 		case OPT_LOGDIR:
 		case OPT_FLUSHMS:
 		case OPT_FLUSHREC:
@@ -435,14 +462,20 @@ static int cmd_watch(int argc, char **argv, int daemon)
 			lo.key = key;
 			lo.keylen = klen;
 		}
-		err = logw__open(&lo, &logw);
-		if (err) {
-			p_err("failed to open log dir '%s' (--log-dir): %s", lo.dir, strerror(-err));
-			registry__free(reg);
-			return 1;
+		if (use_syslog) {
+			openlog("bindwatch", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+		} else {
+			err = logw__open(&lo, &logw);
+			if (err) {
+				p_err("failed to open log dir '%s' (--log-dir): %s", lo.dir,
+				      strerror(-err));
+				registry__free(reg);
+				return 1;
+			}
 		}
 		dctx = (struct daemon_ctx){ logw, &o, &reg, reg_files, nreg };
-		sink = (struct bw_sink){ d_line, d_tick, d_hup, &dctx };
+		sink = use_syslog ? (struct bw_sink){ s_line, s_tick, d_hup, &dctx }
+				  : (struct bw_sink){ d_line, d_tick, d_hup, &dctx };
 		o.sink = &sink;
 		o.hup = &hup_flag;
 		o.json = 1;

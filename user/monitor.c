@@ -133,9 +133,10 @@ static void resolve_holder_containers(struct monitor *m, struct bw_record *r)
 			continue;
 		if (c->id[0])
 			snprintf(r->flags[i].message + len, sizeof(r->flags[i].message) - len,
-				 "; holder is %s container %.12s%s%s%s%s", c->runtime, c->id,
+				 "; holder is %s container %.12s%s%s%s%s%s", c->runtime, c->id,
 				 c->name[0] ? " (" : "", c->name, c->name[0] ? ")" : "",
-				 c->pod_uid[0] ? " of a Kubernetes pod" : "");
+				 c->pod_uid[0] ? " of a Kubernetes pod" : "",
+				 c->proxy_ip[0] ? ", through docker-proxy" : "");
 		else if (c->unit[0])
 			snprintf(r->flags[i].message + len, sizeof(r->flags[i].message) - len,
 				 "; holder runs in %s", c->unit);

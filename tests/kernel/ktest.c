@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <dirent.h>
 #include <sched.h>
@@ -726,6 +727,7 @@ struct server {
 };
 
 static const char *serve_cgroup;	/* a cgroup folder for the next holder, or NULL */
+static const char *serve_extra[3];	/* extra command-line words for the next holder */
 
 /* Start a holder named comm, in netns (NULL: ours); false if it failed to bind. */
 static bool serve(struct server *sv, const char *comm, const char *netns, const char *family,
@@ -764,7 +766,8 @@ static bool serve(struct server *sv, const char *comm, const char *netns, const 
 				_exit(1);
 		}
 		prctl(PR_SET_NAME, comm);
-		execl("/proc/self/exe", comm, "--serve", family, addr, portbuf, flags, (char *)NULL);
+		execl("/proc/self/exe", comm, "--serve", family, addr, portbuf, flags,
+		      serve_extra[0], serve_extra[1], serve_extra[2], (char *)NULL);
 		_exit(127);
 	}
 	close(in[0]);
@@ -2003,6 +2006,104 @@ out:
 	return T_PASS;
 }
 
+/* A docker-proxy holding a host port: the collision names the container behind it. */
+static int t_docker_proxy(void)
+{
+	unsigned short port = free_port(SOCK_STREAM);
+	struct bind_case c = { AF_INET, SOCK_STREAM, "127.0.0.1", port, 0, 0 };
+	char data[] = "/tmp/bw-data-XXXXXX", cmd[1200];
+	struct server proxy = { 0 };
+	struct agent a;
+	const char *l;
+
+	if (!mkdtemp(data))
+		return T_FAIL;
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/var/lib/docker/containers/%s && "
+		 "echo '{\"ID\":\"%s\",\"Name\":\"/db\",\"NetworkSettings\":{\"Networks\":{\"bridge\":"
+		 "{\"IPAddress\":\"172.17.0.9\"}}}}' > %s/var/lib/docker/containers/%s/config.v2.json",
+		 data, CTR_B, CTR_B, data, CTR_B);
+	check_true(system(cmd) == 0, "fixture");
+	setenv("BINDWATCH_DATA_ROOT", data, 1);
+	if (!agent_start(&a, port_args(port)))
+		goto out;
+	serve_extra[0] = "-container-ip";
+	serve_extra[1] = "172.17.0.9";
+	serve_extra[2] = NULL;
+	serve(&proxy, "docker-proxy", NULL, "4", "0.0.0.0", port, "l");
+	serve_extra[0] = NULL;
+	expect_event(&a, "listen", port, "null");
+	in_child("latecomer", 0, do_latecomer, &c);
+	l = expect_event(&a, "bind", port, "EADDRINUSE");
+	if (l) {
+		char want[200];
+
+		snprintf(want, sizeof(want), "\"comm\":\"docker-proxy\"");
+		check_true(strstr(l, want) != NULL, "holder is not the proxy");
+		snprintf(want, sizeof(want), "\"runtime\":\"docker\",\"id\":\"%s\",\"name\":\"db\"", CTR_B);
+		check_true(strstr(l, want) != NULL, "the proxy's container is not named");
+		check_true(strstr(l, "\"proxy_for\":{\"ip\":\"172.17.0.9\"") != NULL, "no proxy_for");
+		check_true(strstr(l, "through docker-proxy") != NULL, "message does not say docker-proxy");
+	}
+	agent_free(&a);
+out:
+	unsetenv("BINDWATCH_DATA_ROOT");
+	unserve(&proxy);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", data);
+	if (system(cmd)) {
+	}
+	return T_PASS;
+}
+
+/* --syslog: records as syslog datagrams, received on a /dev/log of the test's. */
+static int t_daemon_syslog(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	unsigned short port = free_port(SOCK_STREAM);
+	struct bind_case c = { AF_INET, SOCK_STREAM, "127.0.0.1", port, 0, 0 };
+	const char *extra[] = { "--syslog", "--port", port_s, NULL };
+	struct daemon_run d = { 0 };
+	char buf[8192], err[2048], want[64];
+	int fd, found = 0;
+	pid_t pid;
+
+	if (!access("/dev/log", F_OK))
+		SKIP("/dev/log belongs to a running syslog daemon");
+	snprintf(port_s, sizeof(port_s), "%u", port);
+	strcpy(sa.sun_path, "/dev/log");
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)))
+		SKIP("cannot create /dev/log");
+	/* the daemon has no log file to wait on: start it by hand */
+	d.err_fd = open("/dev/null", O_RDWR);
+	pid = fork();
+	if (pid == 0) {
+		const char *argv[] = { agent_path, "daemon", extra[0], extra[1], extra[2],
+				       backend_arg ? "--backend" : NULL, backend_arg, NULL };
+		execv(agent_path, (char *const *)argv);
+		_exit(127);
+	}
+	d.pid = pid;
+	sleep(2);
+	in_child("syslogged", 0, do_bind_close, &c);
+	snprintf(want, sizeof(want), "\"port\":%u,", port);
+	for (double end = mono_now() + 5; mono_now() < end && !found;) {
+		struct pollfd pfd = { fd, POLLIN, 0 };
+		ssize_t n;
+
+		if (poll(&pfd, 1, 200) <= 0)
+			continue;
+		n = recv(fd, buf, sizeof(buf) - 1, 0);
+		buf[n > 0 ? n : 0] = 0;
+		found = strstr(buf, "bindwatch[") && strstr(buf, "\"comm\":\"syslogged\"") &&
+			strstr(buf, want);
+	}
+	daemon_stop(&d, err, sizeof(err));
+	close(fd);
+	unlink("/dev/log");
+	check_true(found, "no syslog datagram with the bind record");
+	return T_PASS;
+}
+
 static const struct { const char *name; int (*fn)(void); } tests[] = {
 	{ "bind_tcp4", t_tcp4 },
 	{ "bind_udp4", t_udp4 },
@@ -2042,6 +2143,8 @@ static const struct { const char *name; int (*fn)(void); } tests[] = {
 	{ "log_history_and_hup", t_log_history_and_hup },
 	{ "log_full_disk", t_log_full_disk },
 	{ "ephemeral_steal", t_ephemeral_steal },
+	{ "docker_proxy_holder", t_docker_proxy },
+	{ "daemon_syslog", t_daemon_syslog },
 };
 
 int main(int argc, char **argv)
