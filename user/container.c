@@ -149,23 +149,29 @@ void container_cache__free(struct container_cache *c)
 	free(c);
 }
 
+/* A small file into buf, NUL-terminated; its length, or -1. */
+static ssize_t read_small(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	return n;
+}
+
 /* The container's name in Docker's own files: config.v2.json "Name":"/foo". */
 static void docker_name(const struct container_cache *c, struct container_info *info)
 {
 	char path[512], buf[8192], *p, *q;
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "%s/var/lib/docker/containers/%s/config.v2.json",
 		 c->data_root, info->id);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (read_small(path, buf, sizeof(buf)) <= 0)
 		return;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return;
-	buf[n] = 0;
 	p = strstr(buf, "\"Name\":\"/");
 	if (!p)
 		return;
@@ -265,19 +271,10 @@ static void docker_by_ip(const struct container_cache *c, struct container_info 
 	snprintf(want, sizeof(want), "\"IPAddress\":\"%s\"", info->proxy_ip);
 	d = opendir(dir);
 	while (d && (e = readdir(d))) {
-		ssize_t n;
-		int fd;
-
 		if (!is_hex_id(e->d_name, strlen(e->d_name)))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s/config.v2.json", dir, e->d_name);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		buf[n > 0 ? n : 0] = 0;
-		if (n > 0 && strstr(buf, want)) {
+		if (read_small(path, buf, sizeof(buf)) > 0 && strstr(buf, want)) {
 			snprintf(info->runtime, sizeof(info->runtime), "docker");
 			snprintf(info->id, sizeof(info->id), "%s", e->d_name);
 			info->name[0] = 0;
@@ -298,27 +295,17 @@ static void proxy_target(const struct container_cache *c, __u32 pid,
 {
 	char path[64], buf[4096], *p, *end, comm[32] = "";
 	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%u/comm", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (read_small(path, comm, sizeof(comm)) <= 0)
 		return;
-	n = read(fd, comm, sizeof(comm) - 1);
-	close(fd);
-	comm[n > 0 ? n : 0] = 0;
 	comm[strcspn(comm, "\n")] = 0;
 	if (strcmp(comm, "docker-proxy"))
 		return;
 	snprintf(path, sizeof(path), "/proc/%u/cmdline", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
+	n = read_small(path, buf, sizeof(buf));
 	if (n <= 0)
 		return;
-	buf[n] = 0;
 	end = buf + n;
 	for (p = buf; p < end; p += strlen(p) + 1) {
 		char *val = p + strlen(p) + 1;

@@ -141,12 +141,13 @@ static int configure(struct bindwatch_bpf *s, const struct bw_loader_opts *o)
 	return err;
 }
 
-/* open -> configure -> load, with only one backend's programs loaded. */
-static int open_and_load(struct bw_loader *l, const struct bw_loader_opts *o, int fentry,
-			 const char **why)
+/* open -> configure, with only one backend's programs set to load. */
+static int open_configured(struct bw_loader *l, const struct bw_loader_opts *o, int fentry,
+			   const char **why)
 {
 	int err;
 
+	bindwatch_bpf__destroy(l->skel);
 	l->skel = bindwatch_bpf__open();
 	if (!l->skel) {
 		*why = "open BPF object";
@@ -158,22 +159,24 @@ static int open_and_load(struct bw_loader *l, const struct bw_loader_opts *o, in
 		return err;
 	}
 	set_autoload(l->skel, fentry, !fentry && o->exact_errno);
+	return 0;
+}
+
+/* ... -> load. */
+static int open_and_load(struct bw_loader *l, const struct bw_loader_opts *o, int fentry,
+			 const char **why)
+{
+	int err = open_configured(l, o, fentry, why);
+
+	if (err)
+		return err;
 	err = bindwatch_bpf__load(l->skel);
 	if (err && !fentry) {
 		/* before Linux 6.x a sock_ops program may not ask who the task
 		 * is: do without the connect watch rather than without bindwatch */
-		bindwatch_bpf__destroy(l->skel);
-		l->skel = bindwatch_bpf__open();
-		if (!l->skel) {
-			*why = "open BPF object";
-			return -errno;
-		}
-		err = configure(l->skel, o);
-		if (err) {
-			*why = "size ring buffer";
+		err = open_configured(l, o, 0, why);
+		if (err)
 			return err;
-		}
-		set_autoload(l->skel, 0, o->exact_errno);
 		bpf_program__set_autoload(l->skel->progs.cg_sockops, false);
 		err = bindwatch_bpf__load(l->skel);
 		if (!err)
