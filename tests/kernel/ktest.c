@@ -1541,7 +1541,8 @@ static int t_differential_bindsnoop(void)
 			close(holder);
 			SKIP("bindsnoop cannot attach on this kernel: %.80s", line);
 		}
-		usleep(500000);
+		/* loaded is not yet attached: give it time (seconds under TCG) */
+		sleep(3);
 	}
 	if (!agent_start(&a, extra)) {
 		kill(snoop, SIGKILL);
@@ -1552,7 +1553,7 @@ static int t_differential_bindsnoop(void)
 		failf("could not start the load");
 	close(go[1]);
 	waitpid(child, NULL, 0);
-	sleep(1);
+	sleep(2);	/* bindsnoop polls its perf buffer */
 	kill(snoop, SIGINT);
 	for (;;) {
 		struct pollfd pfd = { sp[0], POLLIN, 0 };
