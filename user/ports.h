@@ -9,7 +9,7 @@
 #include "record.h"
 
 /*
- * One tracked socket: 104 bytes, plus 16 per hash bucket in use.  The
+ * One tracked socket: an 88-byte entry in a 96-byte hash node.  The
  * table holds at most the max given to ports__new(); past that a bind is
  * counted in ports__untracked() instead of being stored.
  */
