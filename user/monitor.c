@@ -418,6 +418,10 @@ int monitor_run(const struct monitor_opts *o, volatile sig_atomic_t *stop,
 			*why = "take the start-up snapshot of bound sockets (sock_diag)";
 			goto cleanup;
 		}
+		if (snap.diag_missing)
+			p_warn("the kernel has no sock_diag for TCP or UDP (modprobe inet_diag "
+			       "tcp_diag udp_diag): sockets bound before bindwatch started "
+			       "cannot be named as holders");
 		err = collide__seed(m->coll, &snap);
 		p_info("snapshot: %zu bound sockets in %.1f ms", snap.n,
 		       ((double)now_ns(CLOCK_MONOTONIC) - t0) / 1e6);

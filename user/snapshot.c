@@ -82,8 +82,13 @@ static int dump(struct snapshot *s, int nl, __u8 family, __u8 proto,
 			if (h->nlmsg_type == NLMSG_ERROR) {
 				struct nlmsgerr *e = NLMSG_DATA(h);
 
-				/* a protocol the kernel does not have: nothing to list */
-				return e->error == -ENOENT ? 0 : e->error;
+				/* no diag module for this protocol: nothing to list, but
+				 * the caller must say so */
+				if (e->error == -ENOENT) {
+					s->diag_missing = 1;
+					return 0;
+				}
+				return e->error;
 			}
 			if (ntohs(m->id.idiag_sport) == 0)
 				continue;

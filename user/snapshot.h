@@ -16,6 +16,7 @@ struct snapshot {
 	struct snap_sock *socks;
 	size_t n, cap;
 	__u32 self_netns;	/* the agent's own netns ("host") */
+	int diag_missing;	/* the kernel answered ENOENT: no inet_diag/tcp_diag/udp_diag */
 };
 
 /*

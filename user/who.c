@@ -182,6 +182,9 @@ int cmd_who(int argc, char **argv, const struct who_claims *claims)
 		      err == -EPERM ? " (run as root to see every namespace)" : "");
 		return 1;
 	}
+	if (s.diag_missing)
+		p_warn("who: the kernel has no sock_diag for TCP or UDP (modprobe inet_diag "
+		       "tcp_diag udp_diag): the answer may be incomplete");
 	qsort(s.socks, s.n, sizeof(*s.socks), cmp_holder);
 	{
 		char root[1024] = "/sys/fs/cgroup";
