@@ -74,7 +74,7 @@ static void usage(FILE *f)
 "  --exact-errno          cgroup backend: take each failed bind()'s errno from\n"
 "                         the syscall tracepoint; costs every syscall on the\n"
 "                         host a slow path (see README)\n"
-"  --ringbuf BYTES        ring buffer size, power of two (default 2097152)\n"
+"  --ringbuf BYTES        ring buffer size, power of two (default 1048576)\n"
 "  --wakeup BYTES         wake the reader once BYTES are pending (default\n"
 "                         ringbuf/16; 0 = every event)\n"
 "  --grace MS             cgroup backend: a bind with no success after MS\n"
@@ -276,7 +276,7 @@ static int cmd_watch(int argc, char **argv, int daemon)
 	int c, err, nports = 0, wakeup_set = 0;
 
 	memset(&o, 0, sizeof(o));
-	o.load.ringbuf_bytes = 2u << 20;
+	o.load.ringbuf_bytes = 1u << 20;
 	o.grace_ms = 50;
 	o.max_sockets = 1u << 20;
 	/* where runtimes keep their files; tests point it at a fixture */
