@@ -57,14 +57,9 @@ int sock_conflicts(const struct sock_desc *n, const struct sock_desc *h)
 		return 0;
 	if (reuseport)
 		return 0;
-	if (n->proto == IPPROTO_TCP) {
-		/* SO_REUSEADDR shares a port between sockets none of which listens */
-		if (reuseaddr && !n->listening && !h->listening)
-			return 0;
-		/* at listen() time only other listeners stand in the way */
-		if (n->listening && !h->listening && reuseaddr)
-			return 0;
-		return 1;
-	}
+	/* SO_REUSEADDR on both sides shares a port with any socket that is not
+	 * listening (TCP) — at bind() and at listen() alike — and always (UDP) */
+	if (n->proto == IPPROTO_TCP)
+		return !(reuseaddr && !h->listening);
 	return !reuseaddr;
 }
