@@ -32,13 +32,9 @@ void claims_apply(const struct registry *reg, struct bw_record *r)
 			return;
 	for (i = 0; i < top && r->nflags < BW_MAX_FLAGS; i++) {
 		struct bw_flag *f = &r->flags[r->nflags++];
-		char who[40], safe[BW_COMM_LEN];
-		size_t k;
+		char who[40];
 
-		for (k = 0; k < BW_COMM_LEN - 1 && ev->comm[k]; k++)
-			safe[k] = (ev->comm[k] < 0x20 || ev->comm[k] == 0x7f) ? '?' : ev->comm[k];
-		safe[k] = 0;
-		snprintf(who, sizeof(who), "%s[%u]", safe, ev->pid);
+		format_who(ev->comm, ev->pid, who, sizeof(who));
 		memset(f, 0, sizeof(*f));
 		snprintf(f->kind, sizeof(f->kind), "claim");
 		/* an IANA assignment alone is information: most ports are used by others */
@@ -128,6 +124,7 @@ void claims_steal(const struct registry *reg, struct bw_record *r)
 	const struct claim *c[MAX_CLAIMS];
 	const struct bw_event *ev = &r->ev;
 	struct bw_flag *f;
+	char who[40];
 	size_t n;
 
 	if (!reg || ev->kind != BW_EV_CONNECT || r->nflags >= BW_MAX_FLAGS)
@@ -140,11 +137,9 @@ void claims_steal(const struct registry *reg, struct bw_record *r)
 	snprintf(f->kind, sizeof(f->kind), "ephemeral_steal");
 	snprintf(f->severity, sizeof(f->severity), "warning");
 	snprintf(f->service, sizeof(f->service), "%s", c[0]->name);
+	format_who(ev->comm, ev->pid, who, sizeof(who));
 	snprintf(f->message, sizeof(f->message),
-		 "an outbound connection by %.15s[%u] took local port %u/tcp, which is %s: "
+		 "an outbound connection by %s took local port %u/tcp, which is %s: "
 		 "it cannot be bound while this connection lives; reserve it with sysctl "
-		 "net.ipv4.ip_local_reserved_ports", ev->comm, ev->pid, ev->port, c[0]->desc);
-	for (char *p = f->message; *p; p++)	/* the comm is untrusted */
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
+		 "net.ipv4.ip_local_reserved_ports", who, ev->port, c[0]->desc);
 }

@@ -130,21 +130,6 @@ static struct bw_flag *add_flag(struct bw_record *r, const char *kind, const cha
 	return f;
 }
 
-/* "comm[pid]" with the comm made printable: messages go to terminals too. */
-static void who_str(const char *comm, __u32 pid, char *buf, size_t len)
-{
-	char safe[BW_COMM_LEN];
-	size_t i;
-
-	for (i = 0; i < BW_COMM_LEN - 1 && comm[i]; i++)
-		safe[i] = (comm[i] < 0x20 || comm[i] == 0x7f) ? '?' : comm[i];
-	safe[i] = 0;
-	if (pid)
-		snprintf(buf, len, "%s[%u]", safe[0] ? safe : "?", pid);
-	else
-		snprintf(buf, len, "an unknown process");
-}
-
 static void since_str(__u64 real_ns, char *buf, size_t len)
 {
 	time_t t = (time_t)(real_ns / 1000000000ull);
@@ -245,7 +230,7 @@ static void flag_collision(struct bw_record *r)
 
 	if (!f)
 		return;
-	who_str(ev->comm, ev->pid, me, sizeof(me));
+	format_who(ev->comm, ev->pid, me, sizeof(me));
 	endpoint_str(ev, ep, sizeof(ep));
 	if (!h) {
 		snprintf(f->message, sizeof(f->message),
@@ -253,7 +238,7 @@ static void flag_collision(struct bw_record *r)
 			 "(it may have gone already)", kind_name(ev->kind), ep, me);
 		return;
 	}
-	who_str(h->comm, h->pid, them, sizeof(them));
+	format_who(h->comm, h->pid, them, sizeof(them));
 	since_str(h->since_ns, since, sizeof(since));
 	snprintf(f->message, sizeof(f->message), "%s %s by %s failed: held by %s%s (%s %s)%s",
 		 kind_name(ev->kind), ep, me, them,
@@ -298,8 +283,8 @@ static int find_sharers(const struct port_entry *e, void *arg)
 
 	if (e->cookie == ev->cookie || !e->pid || e->pid == ev->pid)
 		return 0;
-	who_str(ev->comm, ev->pid, me, sizeof(me));
-	who_str(e->comm, e->pid, them, sizeof(them));
+	format_who(ev->comm, ev->pid, me, sizeof(me));
+	format_who(e->comm, e->pid, them, sizeof(them));
 	endpoint_str(ev, ep, sizeof(ep));
 	if (!s->done_reuseport && (ev->opts & e->d.opts & BW_OPT_REUSEPORT) &&
 	    e->d.family == s->me->family && addr_overlaps(s->me, &e->d)) {
@@ -357,7 +342,7 @@ static void flag_ephemeral(struct collide *c, struct bw_record *r, int kernel_ch
 	f = add_flag(r, "ephemeral", "warning");
 	if (!f)
 		return;
-	who_str(r->ev.comm, r->ev.pid, me, sizeof(me));
+	format_who(r->ev.comm, r->ev.pid, me, sizeof(me));
 	endpoint_str(&r->ev, ep, sizeof(ep));
 	snprintf(f->message, sizeof(f->message),
 		 "%s serves %s inside the ephemeral range %u-%u: an outbound connection "

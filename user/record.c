@@ -82,3 +82,17 @@ void addr_str(__u16 family, const __u8 addr[16], char *buf, unsigned long len)
 		       (socklen_t)len))
 		snprintf(buf, len, "?");
 }
+
+void format_who(const char *comm, __u32 pid, char *buf, unsigned long len)
+{
+	char safe[BW_COMM_LEN];
+	size_t i;
+
+	for (i = 0; i < BW_COMM_LEN - 1 && comm[i]; i++)
+		safe[i] = ((unsigned char)comm[i] < 0x20 || comm[i] == 0x7f) ? '?' : comm[i];
+	safe[i] = 0;
+	if (pid)
+		snprintf(buf, len, "%s[%u]", safe[0] ? safe : "?", pid);
+	else
+		snprintf(buf, len, "an unknown process");
+}

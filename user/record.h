@@ -57,6 +57,12 @@ const char *errno_name(int err, char *buf, unsigned long len);
 /* inet_ntop of a family's address; always NUL-terminated. */
 void addr_str(__u16 family, const __u8 addr[16], char *buf, unsigned long len);
 
+/*
+ * "comm[pid]" for messages, the comm (untrusted, maybe unterminated) cut to
+ * BW_COMM_LEN and its control characters made '?': messages reach terminals.
+ */
+void format_who(const char *comm, __u32 pid, char *buf, unsigned long len);
+
 /* The option names of opts, in bit order, for JSON and text. */
 extern const char *const bw_opt_names[6];
 

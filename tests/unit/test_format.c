@@ -152,8 +152,22 @@ static void test_infer(void)
 	CHECK(infer_bind_errno(&e, 0, 0, 1) == EADDRINUSE, "unprivileged start 0");
 }
 
+static void test_format_who(void)
+{
+	char buf[64], comm[BW_COMM_LEN];
+
+	format_who("ev\x1b[31m", 42, buf, sizeof(buf));
+	CHECK_STR(buf, "ev?[31m[42]");
+	memset(comm, 'x', sizeof(comm));	/* no NUL: cut at BW_COMM_LEN - 1 */
+	format_who(comm, 7, buf, sizeof(buf));
+	CHECK_STR(buf, "xxxxxxxxxxxxxxx[7]");
+	format_who("", 0, buf, sizeof(buf));
+	CHECK_STR(buf, "an unknown process");
+}
+
 int main(void)
 {
+	test_format_who();
 	test_json_str();
 	test_term_str();
 	test_parse();
