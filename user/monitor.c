@@ -156,22 +156,25 @@ static void report(struct monitor *m, const struct bw_event *e, int err,
 	r->exe[0] = 0;
 	r->ev = *e;
 	r->ev.kind = e->kind == BW_EV_BIND_ATTEMPT ? BW_EV_BIND : e->kind;
-	if (m->o->netns && e->netns != m->o->netns)
-		return;
+	r->ts_real_ns = e->ts_ns + m->real_minus_mono;
+	r->err = err;
+	r->err_inferred = inferred;
 	{
 		const struct container_info *ci = container_cache__by_id(m->containers, e->cgroup_id);
 
-		if (!container_wanted(m, ci))
+		/* agent-side filters choose what is printed, not what the port
+		 * table knows: a holder outside the filter is still a holder */
+		if ((m->o->netns && e->netns != m->o->netns) || !container_wanted(m, ci)) {
+			if (!err)
+				collide__apply(m->coll, r, e->ts_ns);
 			return;
+		}
 		if (ci)
 			r->container = *ci;
 		else
 			r->container.cgroup[0] = 0;
 	}
 	netns_name_cached(m, e->netns, e->ts_ns, r->netns_name, sizeof(r->netns_name));
-	r->ts_real_ns = e->ts_ns + m->real_minus_mono;
-	r->err = err;
-	r->err_inferred = inferred;
 	if (proc_cache__exe(m->procs, e->pid, e->ts_ns, r->exe, sizeof(r->exe)))
 		snprintf(r->exe, sizeof(r->exe), "%.*s", BW_EXE_LEN, e->exe);
 

@@ -239,6 +239,7 @@ struct match {
 	long port;	/* -1: any */
 	long sock;	/* -1: any */
 	const char *errno_s;	/* NULL: any; "null" for success */
+	long pid;	/* 0: any */
 };
 
 static bool match_pred(const char *line, const void *arg)
@@ -253,13 +254,15 @@ static bool match_pred(const char *line, const void *arg)
 		return false;
 	if (m->errno_s && !jis(line, "errno", m->errno_s))
 		return false;
+	if (m->pid && jnum(line, "pid") != m->pid)
+		return false;
 	return true;
 }
 
 static const char *expect_event(struct agent *a, const char *event, long port,
 				const char *errno_s)
 {
-	struct match m = { event, port, -1, errno_s };
+	struct match m = { event, port, -1, errno_s, 0 };
 	const char *l = agent_wait(a, match_pred, &m, 5);
 
 	if (!l)
