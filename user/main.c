@@ -260,7 +260,7 @@ static int cmd_watch(int argc, char **argv, int daemon)
 	struct logw_opts lo = { "/var/log/bindwatch", 1000, 1000, 64u << 20, 10, NULL, 0 };
 	static unsigned char key[1024];
 	struct daemon_ctx dctx;
-	struct bw_sink sink;
+	struct bw_line_sink sink;
 	struct logw *logw = NULL;
 	const char *key_file = NULL;
 	int use_syslog = 0;
@@ -474,8 +474,8 @@ static int cmd_watch(int argc, char **argv, int daemon)
 			}
 		}
 		dctx = (struct daemon_ctx){ logw, &o, &reg, reg_files, nreg };
-		sink = use_syslog ? (struct bw_sink){ s_line, s_tick, d_hup, &dctx }
-				  : (struct bw_sink){ d_line, d_tick, d_hup, &dctx };
+		sink = use_syslog ? (struct bw_line_sink){ s_line, s_tick, d_hup, &dctx }
+				  : (struct bw_line_sink){ d_line, d_tick, d_hup, &dctx };
 		o.sink = &sink;
 		o.hup = &hup_flag;
 		o.json = 1;

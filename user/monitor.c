@@ -336,7 +336,7 @@ static void watch_claimed_ports(struct monitor *m, struct bw_loader *l)
  */
 static void sink_tick(struct monitor *m, struct bw_loader *l, __u64 now, __u64 *last_dropped)
 {
-	const struct bw_sink *sk = m->o->sink;
+	const struct bw_line_sink *sk = m->o->sink;
 	__u64 dropped = 0;
 	struct sbuf line;
 	int err;

@@ -7,7 +7,7 @@
 #include "registry.h"
 
 /* Where JSON records go instead of stdout (the daemon's log). */
-struct bw_sink {
+struct bw_line_sink {
 	/* one complete NDJSON record, no newline; 0 or -errno */
 	int (*line)(void *ctx, const char *line, size_t len);
 	/* once per loop (~100 ms) and at exit (final = 1): flush policy */
@@ -29,7 +29,7 @@ struct monitor_opts {
 	const char *container;	/* only this container (id prefix or name), or NULL */
 	__u32 netns;		/* only this netns inode, 0: all */
 	const char *data_root;	/* prefix for runtime files on disk ("" = /) */
-	const struct bw_sink *sink;	/* NULL: stdout */
+	const struct bw_line_sink *sink;	/* NULL: stdout */
 	volatile sig_atomic_t *hup;	/* set by SIGHUP; the loop calls sink->hup */
 	int drop_privs;		/* after attach and snapshot: see privs.h */
 };

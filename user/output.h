@@ -4,14 +4,8 @@
 
 #include "record.h"
 #include "sbuf.h"
+#include "sink.h"
 
-struct bw_summary {
-	__u64 events;		/* records reported */
-	__u64 dropped;		/* failed ring-buffer reserves in the kernel */
-	__u64 untracked;	/* sockets the kernel's state table had no room for */
-	__u64 binds, listens, closes, failed;
-	double seconds;
-};
 
 /* RFC 3339 UTC with microseconds: 2026-11-24T11:03:21.123456Z */
 void format_ts(struct sbuf *sb, __u64 real_ns);
