@@ -41,17 +41,17 @@ int enrich__new(const struct enrich_opts *o, struct enrich **out)
 {
 	struct enrich *en = calloc(1, sizeof(*en));
 	struct stat st;
-	int err = -ENOMEM;
 
 	if (!en)
 		return -ENOMEM;
 	en->o = *o;
 	en->procs = proc_cache__new();
-	if (!en->procs)
-		goto cleanup;
-	en->coll = collide__new(o->max_sockets, en->procs);
-	if (!en->coll)
-		goto cleanup;
+	/* the port table borrows the process cache: made after it */
+	en->coll = en->procs ? collide__new(o->max_sockets, en->procs) : NULL;
+	if (!en->coll) {
+		enrich__free(en);
+		return -ENOMEM;
+	}
 	/* NULL when it cannot be made: records then name no container */
 	en->containers = container_cache__new(o->cgroup_root, o->data_root);
 	en->unpriv_start = read_unpriv_start();
@@ -59,9 +59,6 @@ int enrich__new(const struct enrich_opts *o, struct enrich **out)
 		en->self_netns = (__u32)st.st_ino;
 	*out = en;
 	return 0;
-cleanup:
-	enrich__free(en);
-	return err;
 }
 
 void enrich__free(struct enrich *en)

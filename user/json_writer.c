@@ -139,3 +139,9 @@ void jw_ts_field(struct jw *w, const char *name, __u64 real_ns)
 	jw_name(w, name);
 	jw_ts(w, real_ns);
 }
+
+void jw_string_or_null_field(struct jw *w, const char *name, const char *s, size_t n)
+{
+	jw_name(w, name);
+	jw_string_or_null(w, s, n);
+}

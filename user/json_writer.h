@@ -51,5 +51,6 @@ void jw_string_field(struct jw *w, const char *name, const char *s);
 void jw_uint_field(struct jw *w, const char *name, unsigned long long v);
 void jw_bool_field(struct jw *w, const char *name, int v);
 void jw_ts_field(struct jw *w, const char *name, __u64 real_ns);
+void jw_string_or_null_field(struct jw *w, const char *name, const char *s, size_t n);
 
 #endif

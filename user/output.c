@@ -38,27 +38,32 @@ static void json_container(struct jw *w, const struct container_info *c)
 	container_json(jw_raw_value(w), c);
 }
 
-static void json_holder(struct jw *w, const struct bw_holder *h)
+/* family, proto, addr, port: the same four fields for events and holders */
+static void json_endpoint(struct jw *w, __u16 family, __u8 proto, const __u8 addr[16],
+			  __u16 port)
 {
 	char a[64];
 
-	addr_str(h->family, h->addr, a, sizeof(a));
+	addr_str(family, addr, a, sizeof(a));
+	jw_string_field(w, "family", family_name(family));
+	jw_string_field(w, "proto", proto_name(proto));
+	jw_string_field(w, "addr", a);
+	jw_uint_field(w, "port", port);
+}
+
+static void json_holder(struct jw *w, const struct bw_holder *h)
+{
 	jw_start_object(w);
 	jw_name(w, "pid");
 	if (h->pid)
 		jw_uint(w, h->pid);
 	else
 		jw_null(w);
-	jw_name(w, "comm");
-	jw_string_or_null(w, h->comm, sizeof(h->comm));
-	jw_name(w, "exe");
-	jw_string_or_null(w, h->exe, sizeof(h->exe));
+	jw_string_or_null_field(w, "comm", h->comm, sizeof(h->comm));
+	jw_string_or_null_field(w, "exe", h->exe, sizeof(h->exe));
 	jw_uint_field(w, "uid", h->uid);
 	jw_uint_field(w, "netns", h->netns);
-	jw_string_field(w, "family", family_name(h->family));
-	jw_string_field(w, "proto", proto_name(h->proto));
-	jw_string_field(w, "addr", a);
-	jw_uint_field(w, "port", h->port);
+	json_endpoint(w, h->family, h->proto, h->addr, h->port);
 	jw_string_field(w, "state", h->listening ? "listening" : "bound");
 	jw_uint_field(w, "inode", h->inode);
 	jw_uint_field(w, "sock", h->cookie);
@@ -96,110 +101,88 @@ static void json_flag(struct jw *w, const struct bw_flag *f)
 	jw_end_object(w);
 }
 
-int output_json_record(struct sbuf *sb, const struct bw_record *r)
+/* The fields of each kind after "event"; the caller opens and closes. */
+static void json_record(struct jw *w, const void *obj)
 {
+	const struct bw_record *r = obj;
 	const struct bw_event *e = &r->ev;
-	char a[64], eb[16];
-	struct jw w;
+	char eb[16];
 	int i;
 
-	addr_str(e->family, e->addr, a, sizeof(a));
-	jw_init(&w, sb);
-	jw_start_object(&w);
-	jw_string_field(&w, "event", kind_name(e->kind));
-	jw_ts_field(&w, "ts", r->ts_real_ns);
-	jw_uint_field(&w, "pid", e->pid);
-	jw_uint_field(&w, "tid", e->tid);
-	jw_uint_field(&w, "uid", e->uid);
-	jw_name(&w, "comm");
-	jw_string_n(&w, e->comm, sizeof(e->comm));
-	jw_name(&w, "exe");
-	jw_string_or_null(&w, r->exe, sizeof(r->exe));
-	jw_uint_field(&w, "cgroup_id", e->cgroup_id);
-	jw_uint_field(&w, "netns", e->netns);
-	jw_string_field(&w, "family", family_name(e->family));
-	jw_string_field(&w, "proto", proto_name(e->proto));
-	jw_string_field(&w, "addr", a);
-	jw_uint_field(&w, "port", e->port);
-	jw_uint_field(&w, "requested_port", e->req_port);
-	jw_name(&w, "opts");
-	json_opts(&w, e->opts);
+	jw_ts_field(w, "ts", r->ts_real_ns);
+	jw_uint_field(w, "pid", e->pid);
+	jw_uint_field(w, "tid", e->tid);
+	jw_uint_field(w, "uid", e->uid);
+	jw_name(w, "comm");
+	jw_string_n(w, e->comm, sizeof(e->comm));
+	jw_string_or_null_field(w, "exe", r->exe, sizeof(r->exe));
+	jw_uint_field(w, "cgroup_id", e->cgroup_id);
+	jw_uint_field(w, "netns", e->netns);
+	json_endpoint(w, e->family, e->proto, e->addr, e->port);
+	jw_uint_field(w, "requested_port", e->req_port);
+	jw_name(w, "opts");
+	json_opts(w, e->opts);
 	if (r->netns_name[0]) {
-		jw_name(&w, "netns_name");
-		jw_string_n(&w, r->netns_name, sizeof(r->netns_name));
+		jw_name(w, "netns_name");
+		jw_string_n(w, r->netns_name, sizeof(r->netns_name));
 	}
 	if (e->bound_dev_if)
-		jw_uint_field(&w, "ifindex", e->bound_dev_if);
-	jw_name(&w, "errno");
+		jw_uint_field(w, "ifindex", e->bound_dev_if);
+	jw_name(w, "errno");
 	if (r->err) {
-		jw_string(&w, errno_name(r->err, eb, sizeof(eb)));
-		jw_string_field(&w, "errno_source", r->err_inferred ? "inferred" : "kernel");
+		jw_string(w, errno_name(r->err, eb, sizeof(eb)));
+		jw_string_field(w, "errno_source", r->err_inferred ? "inferred" : "kernel");
 	} else {
-		jw_null(&w);
+		jw_null(w);
 	}
 	/* the kernel dropped events while this bind waited for its answer */
 	if (r->undecided)
-		jw_string_field(&w, "outcome", "unknown");
-	jw_name(&w, "ret");
-	jw_int(&w, r->err ? -r->err : 0);
-	jw_uint_field(&w, "sock", e->cookie);
-	jw_name(&w, "holders");
-	jw_start_array(&w);
+		jw_string_field(w, "outcome", "unknown");
+	jw_name(w, "ret");
+	jw_int(w, r->err ? -r->err : 0);
+	jw_uint_field(w, "sock", e->cookie);
+	jw_name(w, "holders");
+	jw_start_array(w);
 	for (i = 0; i < r->nholders; i++)
-		json_holder(&w, &r->holders[i]);
-	jw_end_array(&w);
-	jw_name(&w, "flags");
-	jw_start_array(&w);
+		json_holder(w, &r->holders[i]);
+	jw_end_array(w);
+	jw_name(w, "flags");
+	jw_start_array(w);
 	for (i = 0; i < r->nflags; i++)
-		json_flag(&w, &r->flags[i]);
-	jw_end_array(&w);
-	jw_name(&w, "container");
-	json_container(&w, &r->container);
-	jw_end_object(&w);
-	return done(sb);
+		json_flag(w, &r->flags[i]);
+	jw_end_array(w);
+	jw_name(w, "container");
+	json_container(w, &r->container);
 }
 
-int output_json_ready(struct sbuf *sb, const struct bw_ready *r)
+static void json_ready(struct jw *w, const void *obj)
 {
-	struct jw w;
-
-	jw_init(&w, sb);
-	jw_start_object(&w);
-	jw_string_field(&w, "event", "ready");
-	jw_string_field(&w, "backend", r->backend);
-	jw_string_field(&w, "version", r->version);
-	jw_name(&w, "hooks");
-	jw_start_array(&w);
+	const struct bw_ready *r = obj;
+	jw_string_field(w, "backend", r->backend);
+	jw_string_field(w, "version", r->version);
+	jw_name(w, "hooks");
+	jw_start_array(w);
 	for (const char *const *h = r->hooks; h && *h; h++)
-		jw_string(&w, *h);
-	jw_end_array(&w);
+		jw_string(w, *h);
+	jw_end_array(w);
 	if (r->ts_real_ns)
-		jw_ts_field(&w, "ts", r->ts_real_ns);
-	jw_end_object(&w);
-	return done(sb);
+		jw_ts_field(w, "ts", r->ts_real_ns);
 }
 
-int output_json_summary(struct sbuf *sb, const struct bw_summary *s)
+static void json_summary(struct jw *w, const void *obj)
 {
-	struct jw w;
+	const struct bw_summary *s = obj;
+	const struct { const char *name; __u64 v; } counts[] = {
+		{ "events", s->events }, { "dropped", s->dropped }, { "untracked", s->untracked },
+		{ "table_full", s->table_full }, { "undecided", s->undecided },
+		{ "unrendered", s->unrendered }, { "binds", s->binds }, { "listens", s->listens },
+		{ "closes", s->closes }, { "failed", s->failed },
+	};
 
-	jw_init(&w, sb);
-	jw_start_object(&w);
-	jw_string_field(&w, "event", "summary");
-	jw_uint_field(&w, "events", s->events);
-	jw_uint_field(&w, "dropped", s->dropped);
-	jw_uint_field(&w, "untracked", s->untracked);
-	jw_uint_field(&w, "table_full", s->table_full);
-	jw_uint_field(&w, "undecided", s->undecided);
-	jw_uint_field(&w, "unrendered", s->unrendered);
-	jw_uint_field(&w, "binds", s->binds);
-	jw_uint_field(&w, "listens", s->listens);
-	jw_uint_field(&w, "closes", s->closes);
-	jw_uint_field(&w, "failed", s->failed);
-	jw_name(&w, "seconds");
-	jw_float(&w, "%.3f", s->seconds);
-	jw_end_object(&w);
-	return done(sb);
+	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++)
+		jw_uint_field(w, counts[i].name, counts[i].v);
+	jw_name(w, "seconds");
+	jw_float(w, "%.3f", s->seconds);
 }
 
 const char *gap_kind_name(enum bw_gap_kind k)
@@ -219,62 +202,78 @@ const char *gap_kind_name(enum bw_gap_kind k)
 	return "unknown";
 }
 
-int output_json_gap(struct sbuf *sb, const struct bw_gap *g)
+static void json_gap(struct jw *w, const void *obj)
 {
-	struct jw w;
-
-	jw_init(&w, sb);
-	jw_start_object(&w);
-	/* ring-buffer drops keep their own record name: users count them */
-	if (g->kind == BW_GAP_DROPS) {
-		jw_string_field(&w, "event", "drops");
-		jw_ts_field(&w, "ts", g->ts_real_ns);
-		jw_uint_field(&w, "dropped", g->count);
-	} else {
-		jw_string_field(&w, "event", "gap");
-		jw_string_field(&w, "kind", gap_kind_name(g->kind));
-		jw_ts_field(&w, "ts", g->ts_real_ns);
-		jw_uint_field(&w, "count", g->count);
-	}
-	jw_uint_field(&w, "total", g->total);
+	const struct bw_gap *g = obj;
+	/* ring-buffer drops keep their own record ("drops", "dropped"): users
+	 * count them; every other gap is a "gap" record of a kind */
+	if (g->kind != BW_GAP_DROPS)
+		jw_string_field(w, "kind", gap_kind_name(g->kind));
+	jw_ts_field(w, "ts", g->ts_real_ns);
+	jw_uint_field(w, g->kind == BW_GAP_DROPS ? "dropped" : "count", g->count);
+	jw_uint_field(w, "total", g->total);
 	if (g->why)
-		jw_string_field(&w, "why", g->why);
-	jw_end_object(&w);
-	return done(sb);
+		jw_string_field(w, "why", g->why);
 }
 
-int output_json_reload(struct sbuf *sb, const struct bw_reload *r)
+static void json_reload(struct jw *w, const void *obj)
 {
-	struct jw w;
-
-	jw_init(&w, sb);
-	jw_start_object(&w);
-	jw_string_field(&w, "event", "reload");
-	jw_ts_field(&w, "ts", r->ts_real_ns);
-	jw_bool_field(&w, "ok", r->ok);
+	const struct bw_reload *r = obj;
+	jw_ts_field(w, "ts", r->ts_real_ns);
+	jw_bool_field(w, "ok", r->ok);
 	if (r->what)
-		jw_string_field(&w, "what", r->what);
+		jw_string_field(w, "what", r->what);
 	if (r->why)
-		jw_string_field(&w, "why", r->why);
-	jw_end_object(&w);
-	return done(sb);
+		jw_string_field(w, "why", r->why);
 }
 
-int output_json(struct sbuf *sb, enum output_kind k, const void *obj)
+static const char *event_name(enum output_kind k, const void *obj)
 {
 	switch (k) {
 	case OUT_READY:
-		return output_json_ready(sb, obj);
+		return "ready";
 	case OUT_RECORD:
-		return output_json_record(sb, obj);
+		return kind_name(((const struct bw_record *)obj)->ev.kind);
 	case OUT_GAP:
-		return output_json_gap(sb, obj);
+		return ((const struct bw_gap *)obj)->kind == BW_GAP_DROPS ? "drops" : "gap";
 	case OUT_RELOAD:
-		return output_json_reload(sb, obj);
+		return "reload";
 	case OUT_SUMMARY:
-		return output_json_summary(sb, obj);
+		return "summary";
 	}
-	return -EINVAL;
+	return "unknown";
+}
+
+/* The fields after "event", by kind. */
+static void (*const json_fields[])(struct jw *w, const void *obj) = {
+	[OUT_READY] = json_ready,
+	[OUT_RECORD] = json_record,
+	[OUT_GAP] = json_gap,
+	[OUT_RELOAD] = json_reload,
+	[OUT_SUMMARY] = json_summary,
+};
+
+int output_json(struct sbuf *sb, enum output_kind k, const void *obj)
+{
+	struct jw w;
+
+	jw_init(&w, sb);
+	jw_start_object(&w);
+	jw_string_field(&w, "event", event_name(k, obj));
+	if (k >= 0 && (size_t)k < sizeof(json_fields) / sizeof(json_fields[0]))
+		json_fields[k](&w, obj);
+	jw_end_object(&w);
+	return done(sb);
+}
+
+int output_json_record(struct sbuf *sb, const struct bw_record *r)
+{
+	return output_json(sb, OUT_RECORD, r);
+}
+
+int output_json_ready(struct sbuf *sb, const struct bw_ready *r)
+{
+	return output_json(sb, OUT_READY, r);
 }
 
 int output_text_header(struct sbuf *sb)
@@ -367,4 +366,21 @@ int output_text_gap(struct sbuf *sb, const struct bw_gap *g)
 		    gap_kind_name(g->kind), (unsigned long long)g->total, g->why ? ": " : "",
 		    g->why ? g->why : "");
 	return done(sb);
+}
+
+int output_text(struct sbuf *sb, enum output_kind k, const void *obj)
+{
+	switch (k) {
+	case OUT_READY:
+		return output_text_header(sb);
+	case OUT_RECORD:
+		return output_text_record(sb, obj);
+	case OUT_GAP:
+		return output_text_gap(sb, obj);
+	case OUT_RELOAD:	/* the daemon's business: nothing on a terminal */
+		return 0;
+	case OUT_SUMMARY:
+		return output_text_summary(sb, obj);
+	}
+	return -EINVAL;
 }

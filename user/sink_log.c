@@ -1,63 +1,50 @@
 /*
- * The sealed log as a sink: each record rendered whole, then sealed and
- * appended by logfile.c.  What logw's API does not say by its return values
- * (records lost to a full disk, a failed reopen) is looked for here.
+ * The sealed log as a sink transport: each whole NDJSON record is sealed and
+ * appended by logfile.c.  What logw's API does not say through its return
+ * values (records lost to a full disk) is looked for here.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "log.h"
 #include "logfile.h"
-#include "output.h"
+#include "sink_core.h"
 #include "sinks.h"
 
-struct sink_log {
+struct log_transport {
 	struct logw *w;
-	struct sbuf line;
-	size_t max_record;
 	__u64 lost_seen;	/* logw__lost() at the last flush */
 };
 
-static int l_emit(struct sink_log *s, enum output_kind k, const void *obj)
+static int log_deliver(void *ctx, enum output_kind k, const void *obj, const char *text,
+		       size_t len)
 {
-	int err;
-
-	sbuf_reset(&s->line);
-	s->line.oom = 0;
-	s->line.limit = s->max_record ? s->max_record + 1 : 0;
-	err = output_json(&s->line, k, obj);
-	if (err)		/* never seal a record cut short */
-		return err;
-	return logw__append(s->w, s->line.buf, s->line.len);
+	(void)k;
+	(void)obj;
+	return logw__append(((struct log_transport *)ctx)->w, text, len);
 }
 
-static int l_ready(void *ctx, const struct bw_ready *r) { return l_emit(ctx, OUT_READY, r); }
-static int l_record(void *ctx, const struct bw_record *r) { return l_emit(ctx, OUT_RECORD, r); }
-static int l_gap(void *ctx, const struct bw_gap *g) { return l_emit(ctx, OUT_GAP, g); }
-static int l_reload(void *ctx, const struct bw_reload *r) { return l_emit(ctx, OUT_RELOAD, r); }
-static int l_summary(void *ctx, const struct bw_summary *s) { return l_emit(ctx, OUT_SUMMARY, s); }
-
-static int l_flush(void *ctx, int final)
+static int log_flush(void *ctx, int final)
 {
-	struct sink_log *s = ctx;
-	int err = logw__tick(s->w, final);
-	__u64 lost = logw__lost(s->w);
+	struct log_transport *t = ctx;
+	int err = logw__tick(t->w, final);
+	__u64 lost = logw__lost(t->w);
 
 	/* logw__tick() does not fail on a write error: the loss shows in the
 	 * count (and as a gap record once writing works again) */
-	if (lost > s->lost_seen) {
+	if (lost > t->lost_seen) {
 		p_warn("%llu records could not be written to the log (%llu in all)",
-		       (unsigned long long)(lost - s->lost_seen), (unsigned long long)lost);
-		s->lost_seen = lost;
+		       (unsigned long long)(lost - t->lost_seen), (unsigned long long)lost);
+		t->lost_seen = lost;
 	}
 	return err;
 }
 
-static int l_hup(void *ctx)
+static int log_hup(void *ctx)
 {
-	struct sink_log *s = ctx;
-	int err = logw__reopen(s->w);
+	int err = logw__reopen(((struct log_transport *)ctx)->w);
 
+	/* say "reopened" only when it was */
 	if (err)
 		p_err("failed to reopen the log: %s", strerror(-err));
 	else
@@ -65,38 +52,16 @@ static int l_hup(void *ctx)
 	return err;
 }
 
-static void l_destroy(void *ctx)
-{
-	struct sink_log *s = ctx;
-
-	if (!s)
-		return;
-	sbuf_free(&s->line);
-	free(s);
-}
-
-static const struct bw_sink_ops log_ops = {
-	.name = "log",
-	.ready = l_ready,
-	.record = l_record,
-	.gap = l_gap,
-	.reload = l_reload,
-	.flush = l_flush,
-	.summary = l_summary,
-	.hup = l_hup,
-	.destroy = l_destroy,
+static const struct sink_transport log_transport_ops = {
+	"log", log_deliver, log_flush, log_hup, free,
 };
 
 int sink_log__new(struct logw *w, size_t max_record, struct bw_sink *out)
 {
-	struct sink_log *s = calloc(1, sizeof(*s));
+	struct log_transport *t = calloc(1, sizeof(*t));
 
-	if (!s)
+	if (!t)
 		return -ENOMEM;
-	s->w = w;
-	s->max_record = max_record;
-	sbuf_init(&s->line);
-	out->ops = &log_ops;
-	out->ctx = s;
-	return 0;
+	t->w = w;
+	return sink_core__new(output_json, max_record, &log_transport_ops, t, out);
 }

@@ -1,45 +1,30 @@
-/* Whole records buffered for a stream (stdout). */
+/*
+ * The stream sinks (stdout): terminal text and NDJSON.  Whole records are
+ * buffered and written at each flush (~100 ms), or at once when a drained
+ * ring makes the backlog large.
+ */
 #include <errno.h>
-#include "sink_stream.h"
+#include <stdlib.h>
+#include <string.h>
+#include "log.h"
+#include "sink_core.h"
+#include "sinks.h"
 
 /* a full ring drained at once must not become megabytes of buffered text */
 #define STREAM_BACKLOG (64 * 1024)
 
-void sink_stream__init(struct sink_stream *s, FILE *f, size_t max_record)
-{
-	s->f = f;
-	sbuf_init(&s->out);
-	s->max_record = max_record;
-	s->mark = 0;
-}
+struct stream {
+	FILE *f;
+	struct sbuf out;	/* whole records waiting for the next flush */
+	int ndjson;		/* one object per line: add the newline */
+};
 
-struct sbuf *sink_stream__begin(struct sink_stream *s)
+static int stream_flush(void *ctx, int final)
 {
-	s->mark = s->out.len;
-	s->out.limit = s->max_record ? s->mark + s->max_record + 1 : 0;
-	return &s->out;
-}
-
-int sink_stream__end(struct sink_stream *s, int err)
-{
-	s->out.limit = 0;
-	if (err || s->out.oom) {
-		/* the bytes before the mark are whole records: keep them */
-		s->out.oom = 0;
-		s->out.len = s->mark;
-		if (s->out.buf)
-			s->out.buf[s->mark] = 0;
-		return err ? err : -ENOMEM;
-	}
-	if (s->out.len > STREAM_BACKLOG)
-		return sink_stream__flush(s);
-	return 0;
-}
-
-int sink_stream__flush(struct sink_stream *s)
-{
+	struct stream *s = ctx;
 	int err = 0;
 
+	(void)final;
 	if (s->out.len && fwrite(s->out.buf, 1, s->out.len, s->f) != s->out.len)
 		err = -EIO;
 	if (fflush(s->f))
@@ -48,7 +33,67 @@ int sink_stream__flush(struct sink_stream *s)
 	return err;
 }
 
-void sink_stream__fini(struct sink_stream *s)
+static int stream_deliver(void *ctx, enum output_kind k, const void *obj, const char *text,
+			  size_t len)
 {
+	struct stream *s = ctx;
+	size_t mark = s->out.len;
+
+	sbuf_printf(&s->out, "%.*s%s", (int)len, text, s->ndjson ? "\n" : "");
+	if (s->out.oom) {
+		/* the bytes before the mark are whole records: keep only them */
+		s->out.oom = 0;
+		s->out.len = mark;
+		if (s->out.buf)
+			s->out.buf[mark] = 0;
+		return -ENOMEM;
+	}
+	if (k == OUT_READY) {
+		if (!s->ndjson)
+			p_warn("watching inet bind/listen/close (backend %s); Ctrl-C to stop",
+			       ((const struct bw_ready *)obj)->backend);
+		/* readers wait for the ready line before they start */
+		return stream_flush(s, 0);
+	}
+	return s->out.len > STREAM_BACKLOG ? stream_flush(s, 0) : 0;
+}
+
+static void stream_destroy(void *ctx)
+{
+	struct stream *s = ctx;
+
+	if (!s)
+		return;
 	sbuf_free(&s->out);
+	free(s);
+}
+
+static const struct sink_transport text_transport = {
+	"text", stream_deliver, stream_flush, NULL, stream_destroy,
+};
+static const struct sink_transport json_transport = {
+	"json", stream_deliver, stream_flush, NULL, stream_destroy,
+};
+
+static int stream_new(FILE *f, int ndjson, size_t max_record, struct bw_sink *out)
+{
+	struct stream *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return -ENOMEM;
+	s->f = f;
+	s->ndjson = ndjson;
+	sbuf_init(&s->out);
+	return sink_core__new(ndjson ? output_json : output_text, max_record,
+			      ndjson ? &json_transport : &text_transport, s, out);
+}
+
+int sink_text__new(FILE *f, size_t max_record, struct bw_sink *out)
+{
+	return stream_new(f, 0, max_record, out);
+}
+
+int sink_json__new(FILE *f, size_t max_record, struct bw_sink *out)
+{
+	return stream_new(f, 1, max_record, out);
 }

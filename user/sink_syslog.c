@@ -1,16 +1,11 @@
-/* syslog(3) as a sink (and so the journal): NDJSON text, priority from the
- * record's fields. */
+/* syslog(3) as a sink transport (and so the journal): NDJSON text, the
+ * priority chosen from the record's fields, never from its text. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
-#include "output.h"
+#include "sink_core.h"
 #include "sinks.h"
-
-struct sink_syslog {
-	struct sbuf line;
-	size_t max_record;
-};
 
 int sink_syslog__priority(const struct bw_record *r)
 {
@@ -22,76 +17,32 @@ int sink_syslog__priority(const struct bw_record *r)
 	return LOG_INFO;
 }
 
-static int sl_emit(struct sink_syslog *s, enum output_kind k, const void *obj, int prio)
+static int syslog_deliver(void *ctx, enum output_kind k, const void *obj, const char *text,
+			  size_t len)
 {
-	int err;
+	int prio = LOG_INFO;
 
-	sbuf_reset(&s->line);
-	s->line.oom = 0;
-	s->line.limit = s->max_record ? s->max_record + 1 : 0;
-	err = output_json(&s->line, k, obj);
-	if (err)
-		return err;
-	syslog(prio, "%s", s->line.buf);
+	(void)ctx;
+	if (k == OUT_RECORD)
+		prio = sink_syslog__priority(obj);
+	else if (k == OUT_GAP || (k == OUT_RELOAD && !((const struct bw_reload *)obj)->ok))
+		prio = LOG_WARNING;
+	syslog(prio, "%.*s", (int)len, text);
 	return 0;
 }
 
-static int sl_ready(void *ctx, const struct bw_ready *r)
+static void syslog_destroy(void *ctx)
 {
-	return sl_emit(ctx, OUT_READY, r, LOG_INFO);
-}
-
-static int sl_record(void *ctx, const struct bw_record *r)
-{
-	return sl_emit(ctx, OUT_RECORD, r, sink_syslog__priority(r));
-}
-
-static int sl_gap(void *ctx, const struct bw_gap *g)
-{
-	return sl_emit(ctx, OUT_GAP, g, LOG_WARNING);
-}
-
-static int sl_reload(void *ctx, const struct bw_reload *r)
-{
-	return sl_emit(ctx, OUT_RELOAD, r, r->ok ? LOG_INFO : LOG_WARNING);
-}
-
-static int sl_summary(void *ctx, const struct bw_summary *sum)
-{
-	return sl_emit(ctx, OUT_SUMMARY, sum, LOG_INFO);
-}
-
-static void sl_destroy(void *ctx)
-{
-	struct sink_syslog *s = ctx;
-
-	if (!s)
-		return;
-	sbuf_free(&s->line);
-	free(s);
+	(void)ctx;
 	closelog();
 }
 
-static const struct bw_sink_ops syslog_ops = {
-	.name = "syslog",
-	.ready = sl_ready,
-	.record = sl_record,
-	.gap = sl_gap,
-	.reload = sl_reload,
-	.summary = sl_summary,
-	.destroy = sl_destroy,
+static const struct sink_transport syslog_transport = {
+	"syslog", syslog_deliver, NULL, NULL, syslog_destroy,
 };
 
 int sink_syslog__new(size_t max_record, struct bw_sink *out)
 {
-	struct sink_syslog *s = calloc(1, sizeof(*s));
-
-	if (!s)
-		return -ENOMEM;
-	s->max_record = max_record;
-	sbuf_init(&s->line);
 	openlog("bindwatch", LOG_PID | LOG_NDELAY, LOG_DAEMON);
-	out->ops = &syslog_ops;
-	out->ctx = s;
-	return 0;
+	return sink_core__new(output_json, max_record, &syslog_transport, NULL, out);
 }

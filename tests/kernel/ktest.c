@@ -626,18 +626,18 @@ static int t_sigkill_detaches(void)
 /* Run the agent with args; stdout and stderr into out; returns its exit status. */
 static int run_agent_out(const char *const *args, char *out, size_t n)
 {
-	char cmd[1024];
+	char cmd[8192];
 	FILE *f;
 	size_t len;
 	int status;
 
-	snprintf(cmd, sizeof(cmd), "%s", agent_path);
-	for (int i = 0; args[i]; i++) {
-		strncat(cmd, " '", sizeof(cmd) - strlen(cmd) - 1);
-		strncat(cmd, args[i], sizeof(cmd) - strlen(cmd) - 1);
-		strncat(cmd, "'", sizeof(cmd) - strlen(cmd) - 1);
-	}
-	strncat(cmd, " 2>&1", sizeof(cmd) - strlen(cmd) - 1);
+	len = (size_t)snprintf(cmd, sizeof(cmd), "%s", agent_path);
+	for (int i = 0; args[i] && len < sizeof(cmd); i++)
+		len += (size_t)snprintf(cmd + len, sizeof(cmd) - len, " '%s'", args[i]);
+	/* a command cut short would run something else: refuse it */
+	if (len + sizeof(" 2>&1") > sizeof(cmd))
+		return -1;
+	strcat(cmd, " 2>&1");
 	f = popen(cmd, "r");
 	if (!f)
 		return -1;

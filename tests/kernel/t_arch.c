@@ -40,46 +40,21 @@ static int do_two_listens(void *arg)
  */
 static int t_listen_holder_tentative(void)
 {
-	unsigned short port = free_port(SOCK_STREAM);
-	char holders[4096];
-	struct agent a;
+	struct { unsigned short port; struct agent a; char holders[4096]; } t;
 	const char *l;
-	int rc;
 
-	if (!agent_start(&a, port_args(port)))
+	t.port = free_port(SOCK_STREAM);
+	if (!agent_start(&t.a, port_args(t.port)))
 		return T_FAIL;
-	rc = in_child("twolisten", 0, do_two_listens, &port);
-	check_true(rc == 0, "the second listen did not fail with EADDRINUSE");
-	l = expect_event(&a, "listen", port, "EADDRINUSE");
-	if (l && check_true(jget(l, "holders", holders, sizeof(holders)), "no holders key"))
-		check_true(strstr(holders, "\"comm\":\"twolisten\"") &&
-				   strstr(holders, "\"state\":\"listening\""),
+	check_true(in_child("twolisten", 0, do_two_listens, &t.port) == 0,
+		   "the second listen did not fail with EADDRINUSE");
+	l = expect_event(&t.a, "listen", t.port, "EADDRINUSE");
+	if (l && check_true(jget(l, "holders", t.holders, sizeof(t.holders)), "no holders key"))
+		check_true(strstr(t.holders, "\"comm\":\"twolisten\"") &&
+				   strstr(t.holders, "\"state\":\"listening\""),
 			   "the failed listen does not name the other socket's listen as holder");
-	agent_free(&a);
+	agent_free(&t.a);
 	return T_PASS;
-}
-
-/* run_agent_out() for long argument lists: exit status, output in out. */
-static int run_agent_argv(const char *const *args, char *out, size_t n)
-{
-	char cmd[8192];
-	size_t len;
-	FILE *f;
-	int status;
-
-	len = (size_t)snprintf(cmd, sizeof(cmd), "%s", agent_path);
-	for (int i = 0; args[i] && len < sizeof(cmd); i++)
-		len += (size_t)snprintf(cmd + len, sizeof(cmd) - len, " '%s'", args[i]);
-	if (len + 8 >= sizeof(cmd))
-		return -1;
-	strcat(cmd, " 2>&1");
-	f = popen(cmd, "r");
-	if (!f)
-		return -1;
-	len = fread(out, 1, n - 1, f);
-	out[len] = 0;
-	status = pclose(f);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 /* `bindwatch registry` reads --registry files, and takes any number of FILEs. */
@@ -108,7 +83,7 @@ static int t_registry_cli(void)
 	for (int i = 0; i < 70; i++)
 		check[n++] = path;
 	check[n] = NULL;
-	rc = run_agent_argv(check, out, sizeof(out));
+	rc = run_agent_out(check, out, sizeof(out));
 	{
 		int oks = 0;
 
