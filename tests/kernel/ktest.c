@@ -2124,6 +2124,7 @@ static const struct { const char *name; int (*fn)(void); } tests[] = {
 	{ "harness_skip_keeps_failure", t_harness_skip_keeps_failure },
 	{ "listen_holder_tentative", t_listen_holder_tentative },
 	{ "registry_cli_files", t_registry_cli },
+	{ "key_file_whole", t_key_file_whole },
 };
 
 int main(int argc, char **argv)

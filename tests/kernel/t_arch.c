@@ -1,6 +1,8 @@
 /* Architecture: the pairing stage against the real kernel, the harness's own
  * rules, and the subcommand table's option handling.  #included by ktest.c. */
 
+#include <sys/stat.h>
+
 /* A SKIP after a failf() must stay that failure. */
 static int skip_after_fail(void)
 {
@@ -92,5 +94,35 @@ static int t_registry_cli(void)
 		check_true(rc == 0 && oks == 70, "registry check dropped some of 70 FILEs");
 	}
 	unlink(path);
+	return T_PASS;
+}
+
+/* A key file is used whole or refused: never a shorter key, never a directory. */
+static int t_key_file_whole(void)
+{
+	char dir[] = "/tmp/bw-key-XXXXXX", key[64], out[4096];
+	const char *args[] = { "log", "verify", dir, "--key-file", key, NULL };
+	char big[2000];
+	int fd, rc;
+
+	if (!mkdtemp(dir))
+		return T_FAIL;
+	snprintf(key, sizeof(key), "%s/k", dir);
+	memset(big, 'k', sizeof(big));
+	fd = open(key, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	check_true(fd >= 0 && write(fd, big, sizeof(big)) == (ssize_t)sizeof(big),
+		   "could not write the key");
+	if (fd >= 0)
+		close(fd);
+	rc = run_agent_out(args, out, sizeof(out));
+	check_true(rc == 1 && strstr(out, "longer than 1024 bytes") != NULL,
+		   "a 2000-byte key was not refused by name");
+	unlink(key);
+	check_true(mkdir(key, 0700) == 0, "mkdir");
+	rc = run_agent_out(args, out, sizeof(out));
+	check_true(rc == 1 && strstr(out, "Is a directory") != NULL,
+		   "a key that is a directory was not refused as one");
+	rmdir(key);
+	rmdir(dir);
 	return T_PASS;
 }
