@@ -78,8 +78,8 @@ static void settle(struct pair *p, struct slot *s)
 			emit(p, &s->ev, 0, 0, 1);
 		else					/* no success: failed */
 			emit(p, &s->ev, p->ops.infer(p->ops.ctx, &s->ev), 1, 0);
-	} else if (s->ev.kind == BW_EV_LISTEN) {	/* no failure: listening */
-		emit(p, &s->ev, 0, 0, 0);
+	} else if (s->ev.kind == BW_EV_LISTEN) {	/* no failure: listening, */
+		emit(p, &s->ev, 0, 0, s->undecided);	/* unless it may be lost */
 	}
 	s->ev.kind = 0;
 }
@@ -104,8 +104,7 @@ static void push(struct pair *p, const struct bw_event *e)
 	}
 	s = at(p, p->count++);
 	s->ev = *e;
-	s->undecided = e->kind == BW_EV_BIND_ATTEMPT && p->drop_until &&
-		       e->ts_ns <= p->drop_until;
+	s->undecided = p->drop_until && e->ts_ns <= p->drop_until;
 }
 
 /*
@@ -154,8 +153,10 @@ static void confirm_rival_listens(struct pair *p, const struct bw_event *e)
 
 		if (s->ev.kind == BW_EV_LISTEN && s->ev.cookie != e->cookie &&
 		    s->ev.port == e->port && s->ev.netns == e->netns &&
-		    s->ev.proto == e->proto)
+		    s->ev.proto == e->proto) {
+			s->undecided = 0;	/* the failure is the evidence */
 			settle(p, s);
+		}
 	}
 	pop_answered(p);
 }
@@ -203,6 +204,5 @@ void pair__drops(struct pair *p, __u64 now_mono)
 {
 	p->drop_until = now_mono;
 	for (unsigned int i = 0; i < p->count; i++)
-		if (at(p, i)->ev.kind == BW_EV_BIND_ATTEMPT)
-			at(p, i)->undecided = 1;
+		at(p, i)->undecided = 1;
 }

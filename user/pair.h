@@ -59,7 +59,9 @@ void pair__drain(struct pair *p);
 /*
  * The kernel dropped events at or before now_mono.  An attempt made before
  * then whose success never comes is decided as undecided, not as a failure:
- * its success may be one of the dropped events.
+ * its success may be one of the dropped events.  Likewise a tentative
+ * listen whose failure never comes (unless another socket's failure on its
+ * port shows it holds the port).
  */
 void pair__drops(struct pair *p, __u64 now_mono);
 
