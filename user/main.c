@@ -284,6 +284,50 @@ struct watch_args {
 	__u8 ports[BW_PORT_BITMAP_BYTES];
 };
 
+/* The options only `bindwatch daemon` takes; 0 or the exit code (2). */
+static int daemon_opt(struct watch_args *a, int c, const char *arg)
+{
+	unsigned long v;
+
+	if (!a->daemon) {
+		p_err("--syslog, --log-dir, --flush-*, --max-*, --key-file are "
+		      "'bindwatch daemon' options");
+		return 2;
+	}
+	switch (c) {
+	case OPT_SYSLOG:
+		a->use_syslog = 1;
+		break;
+	case OPT_LOGDIR:
+		a->lo.dir = arg;
+		break;
+	case OPT_KEYFILE:
+		a->key_file = arg;
+		break;
+	case OPT_FLUSHMS:
+		if (parse_uint(arg, 1, 600000, &v))
+			return bad_value("--flush-ms", arg, "1 to 600000 ms");
+		a->lo.flush_ms = (unsigned int)v;
+		break;
+	case OPT_FLUSHREC:
+		if (parse_uint(arg, 1, 1000000, &v))
+			return bad_value("--flush-records", arg, "1 to 1000000");
+		a->lo.flush_records = (unsigned int)v;
+		break;
+	case OPT_MAXSIZE:
+		if (parse_uint(arg, 4096, 1ul << 40, &v))
+			return bad_value("--max-size", arg, "bytes, at least 4096");
+		a->lo.max_size = v;
+		break;
+	case OPT_MAXFILES:
+		if (parse_uint(arg, 1, 100000, &v))
+			return bad_value("--max-files", arg, "1 to 100000");
+		a->lo.max_files = (unsigned int)v;
+		break;
+	}
+	return 0;
+}
+
 /* argv -> a; 0, or the exit code (usage errors 2, --help 0 through *done). */
 static int watch_parse(int argc, char **argv, struct watch_args *a, int *done)
 {
@@ -376,36 +420,13 @@ static int watch_parse(int argc, char **argv, struct watch_args *a, int *done)
 		case OPT_FLUSHREC:
 		case OPT_MAXSIZE:
 		case OPT_MAXFILES:
-		case OPT_KEYFILE:
-			if (!a->daemon) {
-				p_err("--syslog, --log-dir, --flush-*, --max-*, --key-file are "
-				      "'bindwatch daemon' options");
-				return 2;
-			}
-			if (c == OPT_SYSLOG) {
-				a->use_syslog = 1;
-			} else if (c == OPT_LOGDIR) {
-				a->lo.dir = optarg;
-			} else if (c == OPT_KEYFILE) {
-				a->key_file = optarg;
-			} else if (c == OPT_FLUSHMS) {
-				if (parse_uint(optarg, 1, 600000, &v))
-					return bad_value("--flush-ms", optarg, "1 to 600000 ms");
-				a->lo.flush_ms = (unsigned int)v;
-			} else if (c == OPT_FLUSHREC) {
-				if (parse_uint(optarg, 1, 1000000, &v))
-					return bad_value("--flush-records", optarg, "1 to 1000000");
-				a->lo.flush_records = (unsigned int)v;
-			} else if (c == OPT_MAXSIZE) {
-				if (parse_uint(optarg, 4096, 1ul << 40, &v))
-					return bad_value("--max-size", optarg, "bytes, at least 4096");
-				a->lo.max_size = v;
-			} else {
-				if (parse_uint(optarg, 1, 100000, &v))
-					return bad_value("--max-files", optarg, "1 to 100000");
-				a->lo.max_files = (unsigned int)v;
-			}
+		case OPT_KEYFILE: {
+			int rc = daemon_opt(a, c, optarg);
+
+			if (rc)
+				return rc;
 			break;
+		}
 		case OPT_GRACE:
 			if (parse_uint(optarg, 1, 10000, &v))
 				return bad_value("--grace", optarg, "milliseconds from 1 to 10000");

@@ -352,11 +352,19 @@ int output_text_record(struct sbuf *sb, const struct bw_record *r)
 int output_text_summary(struct sbuf *sb, const struct bw_summary *s)
 {
 	sbuf_printf(sb, "%llu events (%llu binds, %llu listens, %llu closes, "
-		    "%llu failed), %llu dropped, %.1f s\n",
+		    "%llu failed), %llu dropped",
 		    (unsigned long long)s->events, (unsigned long long)s->binds,
 		    (unsigned long long)s->listens, (unsigned long long)s->closes,
-		    (unsigned long long)s->failed, (unsigned long long)s->dropped,
-		    s->seconds);
+		    (unsigned long long)s->failed, (unsigned long long)s->dropped);
+	/* what was lost or left open is said, not only counted in JSON */
+	if (s->undecided)
+		sbuf_printf(sb, ", %llu undecided", (unsigned long long)s->undecided);
+	if (s->unrendered)
+		sbuf_printf(sb, ", %llu not rendered", (unsigned long long)s->unrendered);
+	if (s->table_full)
+		sbuf_printf(sb, ", %llu not tracked (port table full)",
+			    (unsigned long long)s->table_full);
+	sbuf_printf(sb, ", %.1f s\n", s->seconds);
 	return done(sb);
 }
 
