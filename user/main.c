@@ -284,11 +284,47 @@ struct watch_args {
 	__u8 ports[BW_PORT_BITMAP_BYTES];
 };
 
-/* The options only `bindwatch daemon` takes; 0 or the exit code (2). */
-static int daemon_opt(struct watch_args *a, int c, const char *arg)
-{
-	unsigned long v;
+/* Every numeric option: its range and how a bad value is explained, once. */
+static const struct num_opt {
+	int opt;
+	const char *flag;
+	unsigned long min, max;
+	const char *what;
+} num_opts[] = {
+	{ OPT_DURATION, "--duration", 1, 31536000, "whole seconds from 1 to 31536000" },
+	{ OPT_PID, "--pid", 1, 4194304, "a pid from 1 to 4194304" },
+	{ OPT_RINGBUF, "--ringbuf", 4096, 1ul << 30, "a power of two from 4096 to 1073741824" },
+	{ OPT_WAKEUP, "--wakeup", 0, 1ul << 30, "bytes, 0 or more" },
+	{ OPT_GRACE, "--grace", 1, 10000, "milliseconds from 1 to 10000" },
+	{ OPT_FLUSHMS, "--flush-ms", 1, 600000, "1 to 600000 ms" },
+	{ OPT_FLUSHREC, "--flush-records", 1, 1000000, "1 to 1000000" },
+	{ OPT_MAXSIZE, "--max-size", 4096, 1ul << 40, "bytes, at least 4096" },
+	{ OPT_MAXFILES, "--max-files", 1, 100000, "1 to 100000" },
+};
 
+/* For a numeric option c: 1 and *v, or 0 after explaining a bad value;
+ * -1 when c is not numeric. */
+static int num_arg(int c, const char *arg, unsigned long *v)
+{
+	for (size_t i = 0; i < sizeof(num_opts) / sizeof(num_opts[0]); i++) {
+		const struct num_opt *n = &num_opts[i];
+
+		if (n->opt != c)
+			continue;
+		if (parse_uint(arg, n->min, n->max, v) ||
+		    (c == OPT_RINGBUF && (*v & (*v - 1)))) {
+			bad_value(n->flag, arg, n->what);
+			return 0;
+		}
+		return 1;
+	}
+	return -1;
+}
+
+/* The options only `bindwatch daemon` takes (numbers already parsed into v);
+ * 0 or the exit code (2). */
+static int daemon_opt(struct watch_args *a, int c, const char *arg, unsigned long v)
+{
 	if (!a->daemon) {
 		p_err("--syslog, --log-dir, --flush-*, --max-*, --key-file are "
 		      "'bindwatch daemon' options");
@@ -305,23 +341,15 @@ static int daemon_opt(struct watch_args *a, int c, const char *arg)
 		a->key_file = arg;
 		break;
 	case OPT_FLUSHMS:
-		if (parse_uint(arg, 1, 600000, &v))
-			return bad_value("--flush-ms", arg, "1 to 600000 ms");
 		a->lo.flush_ms = (unsigned int)v;
 		break;
 	case OPT_FLUSHREC:
-		if (parse_uint(arg, 1, 1000000, &v))
-			return bad_value("--flush-records", arg, "1 to 1000000");
 		a->lo.flush_records = (unsigned int)v;
 		break;
 	case OPT_MAXSIZE:
-		if (parse_uint(arg, 4096, 1ul << 40, &v))
-			return bad_value("--max-size", arg, "bytes, at least 4096");
 		a->lo.max_size = v;
 		break;
 	case OPT_MAXFILES:
-		if (parse_uint(arg, 1, 100000, &v))
-			return bad_value("--max-files", arg, "1 to 100000");
 		a->lo.max_files = (unsigned int)v;
 		break;
 	}
@@ -331,7 +359,7 @@ static int daemon_opt(struct watch_args *a, int c, const char *arg)
 /* argv -> a; 0, or the exit code (usage errors 2, --help 0 through *done). */
 static int watch_parse(int argc, char **argv, struct watch_args *a, int *done)
 {
-	unsigned long v;
+	unsigned long v = 0;
 	unsigned short port;
 	int c, nports = 0, wakeup_set = 0;
 
@@ -345,19 +373,16 @@ static int watch_parse(int argc, char **argv, struct watch_args *a, int *done)
 	a->o.data_root = getenv("BINDWATCH_DATA_ROOT") ? getenv("BINDWATCH_DATA_ROOT") : "";
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "vhV", watch_opts, NULL)) != -1) {
+		if (!num_arg(c, optarg, &v))
+			return 2;
 		switch (c) {
 		case OPT_JSON:
 			a->json = 1;
 			break;
 		case OPT_DURATION:
-			if (parse_uint(optarg, 1, 31536000, &v))
-				return bad_value("--duration", optarg,
-						 "whole seconds from 1 to 31536000");
 			a->o.duration = (double)v;
 			break;
 		case OPT_PID:
-			if (parse_uint(optarg, 1, 4194304, &v))
-				return bad_value("--pid", optarg, "a pid from 1 to 4194304");
 			a->o.load.pid = (__u32)v;
 			break;
 		case OPT_PORT:
@@ -378,14 +403,9 @@ static int watch_parse(int argc, char **argv, struct watch_args *a, int *done)
 			a->o.load.exact_errno = 1;
 			break;
 		case OPT_RINGBUF:
-			if (parse_uint(optarg, 4096, 1ul << 30, &v) || (v & (v - 1)))
-				return bad_value("--ringbuf", optarg,
-						 "a power of two from 4096 to 1073741824");
 			a->o.load.ringbuf_bytes = v;
 			break;
 		case OPT_WAKEUP:
-			if (parse_uint(optarg, 0, 1ul << 30, &v))
-				return bad_value("--wakeup", optarg, "bytes, 0 or more");
 			a->o.load.wakeup_bytes = v;
 			wakeup_set = 1;
 			break;
@@ -421,15 +441,13 @@ static int watch_parse(int argc, char **argv, struct watch_args *a, int *done)
 		case OPT_MAXSIZE:
 		case OPT_MAXFILES:
 		case OPT_KEYFILE: {
-			int rc = daemon_opt(a, c, optarg);
+			int rc = daemon_opt(a, c, optarg, v);
 
 			if (rc)
 				return rc;
 			break;
 		}
 		case OPT_GRACE:
-			if (parse_uint(optarg, 1, 10000, &v))
-				return bad_value("--grace", optarg, "milliseconds from 1 to 10000");
 			a->o.grace_ms = (unsigned int)v;
 			break;
 		case 'v':
