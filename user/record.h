@@ -39,6 +39,8 @@ struct bw_record {
 	__u64 ts_real_ns;	/* wall clock, from ev.ts_ns */
 	int err;		/* positive errno, 0 on success */
 	int err_inferred;	/* err deduced, not returned by the kernel */
+	int undecided;		/* outcome unknown: its answer may have been
+				 * among events the kernel dropped (err 0) */
 	char exe[256];		/* full path, or the kernel's basename, or "" */
 	int nholders;
 	struct bw_holder holders[BW_MAX_HOLDERS];

@@ -13,7 +13,7 @@
 #include "snapshot.h"
 #include "who.h"
 #include "container.h"
-#include "loader.h"
+#include "cgroup2.h"
 
 int netns_open_arg(const char *arg)
 {
