@@ -173,6 +173,7 @@ static void report(struct monitor *m, const struct bw_event *e, int err,
 			r->container = *ci;
 		else
 			r->container.cgroup[0] = 0;
+		container_cache__reservation(m->containers, e->pid, e->comm, e->uid, e->port, e->proto, &r->container);
 	}
 	netns_name_cached(m, e->netns, e->ts_ns, r->netns_name, sizeof(r->netns_name));
 	if (proc_cache__exe(m->procs, e->pid, e->ts_ns, r->exe, sizeof(r->exe)))
