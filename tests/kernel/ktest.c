@@ -2085,6 +2085,8 @@ static int t_daemon_syslog(void)
 	return T_PASS;
 }
 
+#include "t_containers.c"
+
 static const struct { const char *name; int (*fn)(void); } tests[] = {
 	{ "bind_tcp4", t_tcp4 },
 	{ "bind_udp4", t_udp4 },
@@ -2126,6 +2128,10 @@ static const struct { const char *name; int (*fn)(void); } tests[] = {
 	{ "ephemeral_steal", t_ephemeral_steal },
 	{ "docker_proxy_spoof_refused", t_docker_proxy },
 	{ "daemon_syslog", t_daemon_syslog },
+	/* containers */
+	{ "ctr_podman_holds_docker_fails", t_ctr_podman_holds_docker_fails },
+	{ "ctr_docker_holds_podman_fails", t_ctr_docker_holds_podman_fails },
+	{ "ctr_docker_proxy", t_ctr_docker_proxy },
 };
 
 int main(int argc, char **argv)

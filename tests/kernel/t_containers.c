@@ -1,0 +1,377 @@
+/*
+ * Real containers (issue 10): podman 4.3 (runc) and Docker 20.10 (dockerd
+ * with the vfs storage driver, cgroupfs) as Debian installs them, running a
+ * busybox-static image this file makes.  #included by ktest.c before its
+ * tests[] table.  dockerd is started once per ktest run when none answers,
+ * and stopped at exit; every container made here is removed, also on
+ * failure.  Where a runtime cannot start, the test SKIPs with its error.
+ */
+
+#define CTR_IMAGE "bindwatch-test-bb"
+/* runc sets the OCI default rlimits (nofile 1048576); raising a hard limit
+ * needs CAP_SYS_RESOURCE, which a test host in a container may not have */
+#define PODMAN_RUN "podman --runtime runc run --ulimit nofile=1024:1024 --ulimit nproc=1000:1000"
+#define DOCKER "/usr/bin/docker"	/* Debian's 20.10 client: matches docker.io's dockerd */
+
+static pid_t ctr_dockerd_pid;	/* the dockerd this run started, 0 if none */
+static int ctr_docker_state;	/* 0 unknown, 1 up, -1 cannot start */
+static int ctr_podman_state;
+static char ctr_why_docker[256], ctr_why_podman[256];
+
+/* Run a shell command, its stdout (first line, trimmed) into out; exit status. */
+static int sh_out(const char *cmd, char *out, size_t len)
+{
+	FILE *p = popen(cmd, "r");
+	size_t n = 0;
+	int st;
+
+	if (out && len)
+		out[0] = 0;
+	if (!p)
+		return -1;
+	if (out && len) {
+		n = fread(out, 1, len - 1, p);
+		out[n] = 0;
+		out[strcspn(out, "\n")] = 0;
+	} else {
+		char sink[512];
+
+		while (fread(sink, 1, sizeof(sink), p) > 0)
+			;
+	}
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void ctr_dockerd_stop(void)
+{
+	if (ctr_dockerd_pid <= 0)
+		return;
+	kill(ctr_dockerd_pid, SIGTERM);
+	for (int i = 0; i < 200; i++) {
+		if (waitpid(ctr_dockerd_pid, NULL, WNOHANG) == ctr_dockerd_pid)
+			break;
+		usleep(50000);
+	}
+	ctr_dockerd_pid = 0;
+}
+
+/* A root filesystem with busybox-static, imported once per runtime. */
+static bool ctr_image(const char *import_cmd, const char *exists_cmd, char *why, size_t wl)
+{
+	char dir[] = "/tmp/bw-rootfs-XXXXXX", cmd[1024], err[200];
+
+	if (sh_out(exists_cmd, NULL, 0) == 0)
+		return true;
+	if (access("/bin/busybox", X_OK)) {
+		snprintf(why, wl, "no /bin/busybox (package busybox-static)");
+		return false;
+	}
+	if (!mkdtemp(dir))
+		return false;
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/bin && cp /bin/busybox %s/bin/ && "
+		 "for l in sh httpd sleep; do ln -s busybox %s/bin/$l; done && "
+		 "tar -C %s -c . | %s - " CTR_IMAGE " 2>&1 >/dev/null | tail -1; rm -rf %s",
+		 dir, dir, dir, dir, import_cmd, dir);
+	sh_out(cmd, err, sizeof(err));
+	if (sh_out(exists_cmd, NULL, 0) == 0)
+		return true;
+	snprintf(why, wl, "image import failed: %s", err);
+	return false;
+}
+
+static bool podman_up(void)
+{
+	char out[200];
+
+	if (ctr_podman_state)
+		return ctr_podman_state > 0;
+	ctr_podman_state = -1;
+	if (sh_out("command -v podman && command -v runc", NULL, 0)) {
+		snprintf(ctr_why_podman, sizeof(ctr_why_podman), "podman or runc not installed");
+		return false;
+	}
+	if (!ctr_image("podman import", "podman image exists " CTR_IMAGE, ctr_why_podman,
+		       sizeof(ctr_why_podman)))
+		return false;
+	/* can a container start at all here? */
+	if (sh_out(PODMAN_RUN " --rm --network host " CTR_IMAGE " sh -c : 2>&1 | tail -1",
+		   out, sizeof(out)) || out[0]) {
+		snprintf(ctr_why_podman, sizeof(ctr_why_podman), "podman cannot run a container: %s",
+			 out);
+		return false;
+	}
+	ctr_podman_state = 1;
+	return true;
+}
+
+static bool docker_up(void)
+{
+	if (ctr_docker_state)
+		return ctr_docker_state > 0;
+	ctr_docker_state = -1;
+	if (access(DOCKER, X_OK) || sh_out("command -v dockerd", NULL, 0)) {
+		snprintf(ctr_why_docker, sizeof(ctr_why_docker), "docker.io not installed");
+		return false;
+	}
+	if (sh_out("timeout 5 " DOCKER " version >/dev/null 2>&1", NULL, 0)) {
+		ctr_dockerd_pid = fork();
+		if (ctr_dockerd_pid == 0) {
+			int fd = open("/tmp/bindwatch-ktest-dockerd.log",
+				      O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+			if (fd >= 0) {
+				dup2(fd, 1);
+				dup2(fd, 2);
+			}
+			setsid();
+			execlp("dockerd", "dockerd", "--storage-driver", "vfs", (char *)NULL);
+			_exit(127);
+		}
+		atexit(ctr_dockerd_stop);
+		for (int i = 0; i < 60; i++) {
+			if (!sh_out("timeout 5 " DOCKER " version >/dev/null 2>&1", NULL, 0))
+				break;
+			if (waitpid(ctr_dockerd_pid, NULL, WNOHANG) == ctr_dockerd_pid) {
+				ctr_dockerd_pid = 0;
+				sh_out("tail -1 /tmp/bindwatch-ktest-dockerd.log", ctr_why_docker,
+				       sizeof(ctr_why_docker));
+				return false;
+			}
+			usleep(250000);
+		}
+		if (sh_out("timeout 5 " DOCKER " version >/dev/null 2>&1", NULL, 0)) {
+			snprintf(ctr_why_docker, sizeof(ctr_why_docker), "dockerd did not answer in 15 s");
+			ctr_dockerd_stop();
+			return false;
+		}
+	}
+	if (!ctr_image(DOCKER " import", DOCKER " image inspect " CTR_IMAGE " >/dev/null 2>&1",
+		       ctr_why_docker, sizeof(ctr_why_docker)))
+		return false;
+	ctr_docker_state = 1;
+	return true;
+}
+
+/* Wait for a line matching pred, longer than expect_event: runtimes are slow. */
+static const char *ctr_wait(struct agent *a, const char *event, long port, const char *errno_s,
+			    const char *must)
+{
+	double end = mono_now() + 20;
+	int seen = 0;
+	struct match m = { event, port, -1, errno_s, 0 };
+
+	for (;;) {
+		for (; seen < a->nlines; seen++)
+			if (match_pred(a->lines[seen], &m) && (!must || strstr(a->lines[seen], must)))
+				return a->lines[seen];
+		if (mono_now() >= end)
+			break;
+		agent_pump(a, 0.1);
+	}
+	failf("no %s event on port %ld%s%s%s", event, port, must ? " with " : "", must ? must : "",
+	      a->nlines ? "" : " (agent printed nothing)");
+	return NULL;
+}
+
+static bool has_ctr(const char *line, const char *runtime, const char *id, const char *name)
+{
+	char want[400];
+
+	snprintf(want, sizeof(want), "\"container\":{\"runtime\":\"%s\",\"id\":\"%s\",\"name\":\"%s\"",
+		 runtime, id, name);
+	return line && strstr(line, want);
+}
+
+static void ctr_names(char *a, char *b, size_t len)
+{
+	unsigned r = (unsigned)rand();
+
+	snprintf(a, len, "bwt-%d-%x-a", getpid(), r);
+	snprintf(b, len, "bwt-%d-%x-b", getpid(), r);
+}
+
+static void ctr_rm(const char *rt_cmd, const char *name)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "%s rm -f %s >/dev/null 2>&1", rt_cmd, name);
+	sh_out(cmd, NULL, 0);
+}
+
+/* The print-out of the agent for the report: the failure line. */
+static void ctr_show(const char *what, const char *line)
+{
+	if (line && getenv("BW_KTEST_SHOW"))
+		printf("# %s: %s\n", what, line);
+}
+
+/*
+ * Podman holds a port on the host network; a Docker container on the host
+ * network then fails to bind it and exits at once.  The failure names the
+ * failing container (its cgroup is gone by the time it is reported) and the
+ * holder's; a docker-proxy that fails on the same port names the container
+ * it was starting.
+ */
+static int t_ctr_podman_holds_docker_fails(void)
+{
+	unsigned short port = free_port(SOCK_STREAM);
+	char holder[64], late[64], hid[128] = "", lid[128] = "", pid3[128] = "", cmd[600];
+	char proxied[80], want[300];
+	struct agent a;
+	const char *l;
+
+	if (!podman_up())
+		SKIP("%s", ctr_why_podman);
+	if (!docker_up())
+		SKIP("%s", ctr_why_docker);
+	ctr_names(holder, late, sizeof(holder));
+	snprintf(proxied, sizeof(proxied), "%s-p", late);
+	if (!agent_start(&a, port_args(port)))
+		return T_FAIL;
+	snprintf(cmd, sizeof(cmd), PODMAN_RUN " -d --name %s --network host " CTR_IMAGE
+		 " httpd -f -p %u 2>/dev/null", holder, port);
+	if (sh_out(cmd, hid, sizeof(hid)) || strlen(hid) != 64) {
+		failf("podman run failed: %s", hid);
+		goto out;
+	}
+	l = ctr_wait(&a, "listen", port, "null", NULL);
+	check_true(has_ctr(l, "podman", hid, holder), "podman container's listen not named");
+	snprintf(cmd, sizeof(cmd), DOCKER " run --name %s --network host " CTR_IMAGE
+		 " httpd -f -p %u >/dev/null 2>&1", late, port);
+	check_true(sh_out(cmd, NULL, 0) != 0, "the second httpd did not fail");
+	snprintf(cmd, sizeof(cmd), DOCKER " inspect -f '{{.Id}}' %s", late);
+	sh_out(cmd, lid, sizeof(lid));
+	l = ctr_wait(&a, "bind", port, "EADDRINUSE", "\"runtime\":\"docker\"");
+	ctr_show("docker host-network container fails, podman holds", l);
+	check_true(has_ctr(l, "docker", lid, late), "the failing docker container is not named");
+	check_true(has_ctr(l, "podman", hid, holder), "the holder's podman container is not named");
+	snprintf(want, sizeof(want), "holder is podman container %.12s (%s)", hid, holder);
+	check_true(l && strstr(l, want), "the collision message does not name the holder's container");
+	/* docker-proxy fails for a published port: the container it was starting */
+	snprintf(cmd, sizeof(cmd), DOCKER " run -d --name %s -p %u:80 " CTR_IMAGE
+		 " httpd -f -p 80 >/dev/null 2>&1", proxied, port);
+	check_true(sh_out(cmd, NULL, 0) != 0, "docker run -p did not fail");
+	snprintf(cmd, sizeof(cmd), DOCKER " inspect -f '{{.Id}}' %s", proxied);
+	sh_out(cmd, pid3, sizeof(pid3));
+	l = ctr_wait(&a, "bind", port, "EADDRINUSE", "\"comm\":\"docker-proxy\"");
+	ctr_show("docker-proxy fails, podman holds", l);
+	check_true(has_ctr(l, "docker", pid3, proxied), "the failing docker-proxy's container not named");
+	check_true(l && strstr(l, "\"source\":\"hostconfig.json"), "no source for the proxy's container");
+out:
+	agent_free(&a);
+	ctr_rm("podman", holder);
+	ctr_rm(DOCKER, late);
+	ctr_rm(DOCKER, proxied);
+	return T_PASS;
+}
+
+/*
+ * Docker holds (a container with 300 labels, one of them "Name", so its
+ * config.v2.json is ~30 KB with Name near the end); a podman container on
+ * the host network fails, and podman's own reservation of a published port
+ * fails too: each is named.
+ */
+static int t_ctr_docker_holds_podman_fails(void)
+{
+	unsigned short port = free_port(SOCK_STREAM);
+	char holder[64], late[64], hid[128] = "", lid[128] = "", cmd[700], want[300];
+	char labels[] = "/tmp/bw-labels-XXXXXX", published[80];
+	struct agent a;
+	const char *l;
+	FILE *f;
+	int fd;
+
+	if (!podman_up())
+		SKIP("%s", ctr_why_podman);
+	if (!docker_up())
+		SKIP("%s", ctr_why_docker);
+	ctr_names(holder, late, sizeof(holder));
+	snprintf(published, sizeof(published), "%s-p", late);
+	fd = mkstemp(labels);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f)
+		return T_FAIL;
+	fprintf(f, "Name=/kube-apiserver\nIPAddress=172.17.0.250\n");
+	for (int i = 0; i < 300; i++)
+		fprintf(f, "bindwatch.test.label%03d=%080d\n", i, i);
+	fclose(f);
+	if (!agent_start(&a, port_args(port)))
+		goto out;
+	snprintf(cmd, sizeof(cmd), DOCKER " run -d --name %s --label-file %s --network host "
+		 CTR_IMAGE " httpd -f -p %u 2>/dev/null", holder, labels, port);
+	if (sh_out(cmd, hid, sizeof(hid)) || strlen(hid) != 64) {
+		failf("docker run failed: %s", hid);
+		goto out;
+	}
+	l = ctr_wait(&a, "listen", port, "null", NULL);
+	check_true(has_ctr(l, "docker", hid, holder), "docker container (300 labels) not named");
+	snprintf(cmd, sizeof(cmd), PODMAN_RUN " --name %s --network host " CTR_IMAGE
+		 " httpd -f -p %u >/dev/null 2>&1", late, port);
+	check_true(sh_out(cmd, NULL, 0) != 0, "the second httpd did not fail");
+	snprintf(cmd, sizeof(cmd), "podman inspect -f '{{.Id}}' %s", late);
+	sh_out(cmd, lid, sizeof(lid));
+	l = ctr_wait(&a, "bind", port, "EADDRINUSE", "\"runtime\":\"podman\"");
+	ctr_show("podman host-network container fails, docker holds", l);
+	check_true(has_ctr(l, "podman", lid, late), "the failing podman container is not named");
+	check_true(has_ctr(l, "docker", hid, holder), "the holder's docker container is not named");
+	snprintf(want, sizeof(want), "holder is docker container %.12s (%s)", hid, holder);
+	check_true(l && strstr(l, want), "the collision message does not name the holder's container");
+	check_true(l && !strstr(l, "kube-apiserver"), "a label renamed the container");
+	/* podman reserves a published port itself, then fails */
+	snprintf(cmd, sizeof(cmd), PODMAN_RUN " -d --name %s -p %u:80 " CTR_IMAGE
+		 " httpd -f -p 80 >/dev/null 2>&1", published, port);
+	check_true(sh_out(cmd, NULL, 0) != 0, "podman run -p did not fail");
+	l = ctr_wait(&a, "bind", port, "EADDRINUSE", "\"comm\":\"podman\"");
+	ctr_show("podman port reservation fails, docker holds", l);
+	snprintf(want, sizeof(want), "\"name\":\"%s\",", published);
+	check_true(l && strstr(l, want), "podman's failing reservation does not name its container");
+	check_true(l && strstr(l, "\"source\":\"podman --name"), "no source for podman's container");
+out:
+	agent_free(&a);
+	unlink(labels);
+	ctr_rm(DOCKER, holder);
+	ctr_rm("podman", late);
+	ctr_rm("podman", published);
+	return T_PASS;
+}
+
+/*
+ * The real docker-proxy holds a published port: a host process that fails
+ * to bind it learns which container the port is for, in JSON and in the
+ * collision message.
+ */
+static int t_ctr_docker_proxy(void)
+{
+	unsigned short port = free_port(SOCK_STREAM);
+	struct bind_case c = { AF_INET, SOCK_STREAM, "127.0.0.1", port, 0, 0 };
+	char name[64], other[64], id[128] = "", cmd[600], want[300];
+	struct agent a;
+	const char *l;
+
+	if (!docker_up())
+		SKIP("%s", ctr_why_docker);
+	ctr_names(name, other, sizeof(name));
+	if (!agent_start(&a, port_args(port)))
+		return T_FAIL;
+	snprintf(cmd, sizeof(cmd), DOCKER " run -d --name %s -p %u:80 " CTR_IMAGE
+		 " httpd -f -p 80 2>/dev/null", name, port);
+	if (sh_out(cmd, id, sizeof(id)) || strlen(id) != 64) {
+		failf("docker run -p failed: %s", id);
+		goto out;
+	}
+	ctr_wait(&a, "listen", port, "null", "\"comm\":\"docker-proxy\"");
+	in_child("latecomer", 0, do_latecomer, &c);
+	l = ctr_wait(&a, "bind", port, "EADDRINUSE", "\"comm\":\"latecomer\"");
+	ctr_show("host process fails, docker-proxy holds", l);
+	check_true(l && strstr(l, "\"comm\":\"docker-proxy\""), "holder is not docker-proxy");
+	check_true(has_ctr(l, "docker", id, name), "docker-proxy's container not named");
+	check_true(l && strstr(l, "\"proxy_for\":{\"ip\":\"172."), "no proxy_for");
+	snprintf(want, sizeof(want), "holder is docker container %.12s (%s), through docker-proxy",
+		 id, name);
+	check_true(l && strstr(l, want), "the collision message does not name the container");
+out:
+	agent_free(&a);
+	ctr_rm(DOCKER, name);
+	return T_PASS;
+}
