@@ -2,6 +2,7 @@
 #include <string.h>
 #include <time.h>
 #include "output.h"
+#include "holder.h"
 
 void format_ts(struct sbuf *sb, __u64 real_ns)
 {
@@ -66,6 +67,7 @@ void output_json_holder(struct sbuf *sb, const struct bw_holder *h)
 	} else {
 		sbuf_puts(sb, "null");
 	}
+	holder_json_procs(sb, h);
 	sbuf_puts(sb, ",\"container\":");
 	container_json(sb, &h->container);
 	sbuf_putc(sb, '}');
@@ -217,6 +219,7 @@ void output_text_record(struct sbuf *sb, const struct bw_record *r)
 		if (h->pid) {
 			sbuf_term_str(sb, h->comm, sizeof(h->comm));
 			sbuf_printf(sb, "[%u]", h->pid);
+			holder_text_procs(sb, h);
 		} else {
 			sbuf_printf(sb, "socket inode %llu", (unsigned long long)h->inode);
 		}

@@ -2132,6 +2132,7 @@ static const struct { const char *name; int (*fn)(void); } tests[] = {
 	{ "ctr_podman_holds_docker_fails", t_ctr_podman_holds_docker_fails },
 	{ "ctr_docker_holds_podman_fails", t_ctr_docker_holds_podman_fails },
 	{ "ctr_docker_proxy", t_ctr_docker_proxy },
+	{ "fork_exit_holder", t_fork_exit_holder },
 };
 
 int main(int argc, char **argv)

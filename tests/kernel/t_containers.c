@@ -375,3 +375,76 @@ out:
 	ctr_rm(DOCKER, name);
 	return T_PASS;
 }
+
+/*
+ * A process binds and listens, forks and exits; its child keeps the socket
+ * (podman handing a port to conmon, socket activation, pre-fork servers).
+ * The holder is the live child, the dead binder is bound_by, exited.
+ */
+static int t_fork_exit_holder(void)
+{
+	unsigned short port = free_port(SOCK_STREAM);
+	struct bind_case c = { AF_INET, SOCK_STREAM, "127.0.0.1", port, 0, 0 };
+	int hold[2] = { -1, -1 }, rep[2] = { -1, -1 }, status;
+	pid_t binder, keeper = 0;
+	char want[200];
+	struct agent a;
+	const char *l;
+
+	if (!agent_start(&a, port_args(port)))
+		return T_FAIL;
+	if (pipe(hold) || pipe(rep))
+		goto out;
+	binder = fork();
+	if (binder == 0) {
+		int err, fd;
+		pid_t k;
+
+		prctl(PR_SET_NAME, "binder");
+		fd = sock_at(AF_INET, SOCK_STREAM, "0.0.0.0", port, 0, &err);
+		if (fd < 0 || err || listen(fd, 4))
+			_exit(1);
+		k = fork();
+		if (k == 0) {
+			char ch;
+
+			prctl(PR_SET_NAME, "keeper");
+			close(hold[1]);
+			while (read(hold[0], &ch, 1) < 0 && errno == EINTR)
+				;
+			_exit(0);
+		}
+		_exit(write(rep[1], &k, sizeof(k)) == sizeof(k) ? 0 : 1);
+	}
+	close(hold[0]);
+	close(rep[1]);
+	hold[0] = rep[1] = -1;
+	waitpid(binder, &status, 0);
+	if (read(rep[0], &keeper, sizeof(keeper)) != sizeof(keeper) || keeper <= 0) {
+		failf("the binder could not start its child");
+		goto out;
+	}
+	expect_event(&a, "listen", port, "null");
+	in_child("latecomer", 0, do_latecomer, &c);
+	l = ctr_wait(&a, "bind", port, "EADDRINUSE", "\"comm\":\"latecomer\"");
+	ctr_show("fork-and-exit holder", l);
+	check_true(holders_name(l, keeper, "keeper"), "the holder is not the live child");
+	snprintf(want, sizeof(want), "\"bound_by\":{\"pid\":%d,\"comm\":\"binder\",\"exited\":true}",
+		 binder);
+	check_true(l && strstr(l, want), "the dead binder is not bound_by, exited");
+	snprintf(want, sizeof(want), "held by keeper[%d]", keeper);
+	check_true(l && strstr(l, want), "the message does not name the live child");
+	snprintf(want, sizeof(want), "bound by binder[%d] (exited)", binder);
+	check_true(l && strstr(l, want), "the message does not name the dead binder");
+out:
+	agent_free(&a);
+	for (int i = 0; i < 2; i++) {
+		if (hold[i] >= 0)
+			close(hold[i]);
+		if (rep[i] >= 0)
+			close(rep[i]);
+	}
+	if (keeper > 0)
+		kill(keeper, SIGKILL);
+	return T_PASS;
+}

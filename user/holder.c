@@ -1,0 +1,44 @@
+#include "holder.h"
+
+static void proc_json(struct sbuf *sb, const struct bw_proc *p)
+{
+	sbuf_printf(sb, "{\"pid\":%u,\"comm\":", p->pid);
+	sbuf_json_str(sb, p->comm, sizeof(p->comm));
+	sbuf_printf(sb, ",\"exited\":%s}", p->exited ? "true" : "false");
+}
+
+void holder_json_procs(struct sbuf *sb, const struct bw_holder *h)
+{
+	sbuf_printf(sb, ",\"exited\":%s,\"owners\":[", h->exited ? "true" : "false");
+	for (int i = 0; i < h->nowners && i < BW_MAX_OWNERS; i++) {
+		if (i)
+			sbuf_putc(sb, ',');
+		proc_json(sb, &h->owners[i]);
+	}
+	sbuf_putc(sb, ']');
+	if (h->more_owners)
+		sbuf_puts(sb, ",\"more_owners\":true");
+	sbuf_puts(sb, ",\"bound_by\":");
+	if (h->bound_by.pid)
+		proc_json(sb, &h->bound_by);
+	else
+		sbuf_puts(sb, "null");
+}
+
+void holder_text_procs(struct sbuf *sb, const struct bw_holder *h)
+{
+	if (h->exited)
+		sbuf_puts(sb, " (exited)");
+	for (int i = 1; i < h->nowners && i < BW_MAX_OWNERS; i++) {
+		sbuf_puts(sb, i == 1 ? ", also " : ", ");
+		sbuf_term_str(sb, h->owners[i].comm, sizeof(h->owners[i].comm));
+		sbuf_printf(sb, "[%u]", h->owners[i].pid);
+	}
+	if (h->more_owners)
+		sbuf_puts(sb, " and more");
+	if (h->bound_by.pid) {
+		sbuf_puts(sb, ", bound by ");
+		sbuf_term_str(sb, h->bound_by.comm, sizeof(h->bound_by.comm));
+		sbuf_printf(sb, "[%u]%s", h->bound_by.pid, h->bound_by.exited ? " (exited)" : "");
+	}
+}
