@@ -3,21 +3,16 @@
 #include <stdio.h>
 #include <string.h>
 #include "claims.h"
+#include "flag.h"
 
 #define MAX_CLAIMS 8
-
-static __u8 proto_bit_of(__u8 ipproto)
-{
-	return ipproto == IPPROTO_TCP ? PROTO_TCP : ipproto == IPPROTO_UDP ? PROTO_UDP :
-	       ipproto == IPPROTO_SCTP ? PROTO_SCTP : 0;
-}
 
 void claims_apply(const struct registry *reg, struct bw_record *r)
 {
 	const struct claim *c[MAX_CLAIMS];
 	const struct bw_event *ev = &r->ev;
 	size_t n, i, top;
-	__u8 proto = proto_bit_of(ev->proto);
+	__u8 proto = claim_proto_bit_of(ev->proto);
 
 	if (!reg || r->err || !ev->port || !proto)
 		return;
@@ -30,17 +25,17 @@ void claims_apply(const struct registry *reg, struct bw_record *r)
 	for (top = 0; top < n && c[top]->kind == c[0]->kind; top++)
 		if (claim_holder_matches(c[top], ev->comm, r->exe))
 			return;
-	for (i = 0; i < top && r->nflags < BW_MAX_FLAGS; i++) {
-		struct bw_flag *f = &r->flags[r->nflags++];
+	for (i = 0; i < top; i++) {
+		/* an IANA assignment alone is information: most ports are used by others */
+		struct bw_flag *f = flag__add(r, "claim",
+					      claim_sev_name(c[i]->kind == CLAIM_IANA ? SEV_INFO
+										  : c[i]->severity),
+					      c[i]->name);
 		char who[40];
 
+		if (!f)
+			break;
 		format_who(ev->comm, ev->pid, who, sizeof(who));
-		memset(f, 0, sizeof(*f));
-		snprintf(f->kind, sizeof(f->kind), "claim");
-		/* an IANA assignment alone is information: most ports are used by others */
-		snprintf(f->severity, sizeof(f->severity), "%s",
-			 claim_sev_name(c[i]->kind == CLAIM_IANA ? SEV_INFO : c[i]->severity));
-		snprintf(f->service, sizeof(f->service), "%s", c[i]->name);
 		snprintf(f->message, sizeof(f->message), "%u/%s is %s%s; %s %s it", ev->port,
 			 proto_name(ev->proto), c[i]->kind == CLAIM_IANA ? "IANA-assigned to " : "",
 			 c[i]->desc, who, ev->kind == BW_EV_LISTEN ? "listens on" : "bound");
@@ -127,16 +122,14 @@ void claims_steal(const struct registry *reg, struct bw_record *r)
 	char who[40];
 	size_t n;
 
-	if (!reg || ev->kind != BW_EV_CONNECT || r->nflags >= BW_MAX_FLAGS)
+	if (!reg || ev->kind != BW_EV_CONNECT)
 		return;
 	n = registry__lookup(reg, ev->port, PROTO_TCP, c, MAX_CLAIMS);
 	if (!n || c[0]->kind == CLAIM_IANA)
 		return;
-	f = &r->flags[r->nflags++];
-	memset(f, 0, sizeof(*f));
-	snprintf(f->kind, sizeof(f->kind), "ephemeral_steal");
-	snprintf(f->severity, sizeof(f->severity), "warning");
-	snprintf(f->service, sizeof(f->service), "%s", c[0]->name);
+	f = flag__add(r, "ephemeral_steal", "warning", c[0]->name);
+	if (!f)
+		return;
 	format_who(ev->comm, ev->pid, who, sizeof(who));
 	snprintf(f->message, sizeof(f->message),
 		 "an outbound connection by %s took local port %u/tcp, which is %s: "

@@ -1,6 +1,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,29 +64,43 @@ const char *claim_sev_name(__u8 sev)
 	return sev == SEV_ERROR ? "error" : sev == SEV_WARNING ? "warning" : "info";
 }
 
+/* The one protocol table: registry names, PROTO_* bits, IPPROTO_* numbers. */
+static const struct {
+	const char *name;
+	__u8 bit;
+	__u8 ipproto;
+} protos_tab[] = {
+	{ "tcp", PROTO_TCP, IPPROTO_TCP },
+	{ "udp", PROTO_UDP, IPPROTO_UDP },
+	{ "sctp", PROTO_SCTP, IPPROTO_SCTP },
+	{ "dccp", PROTO_DCCP, IPPROTO_DCCP },
+};
+
 void claim_protos_str(__u8 protos, char *buf, size_t len)
 {
-	static const char *names[] = { "tcp", "udp", "sctp", "dccp" };
 	size_t off = 0;
 
 	buf[0] = 0;
-	for (int i = 0; i < 4; i++)
-		if (protos & (1u << i))
+	for (size_t i = 0; i < sizeof(protos_tab) / sizeof(protos_tab[0]); i++)
+		if (protos & protos_tab[i].bit)
 			off += (size_t)snprintf(buf + off, len > off ? len - off : 0, "%s%s",
-						off ? "/" : "", names[i]);
+						off ? "/" : "", protos_tab[i].name);
 }
 
-static int proto_bit(const char *s)
+int claim_proto_bit(const char *name)
 {
-	if (!strcmp(s, "tcp"))
-		return PROTO_TCP;
-	if (!strcmp(s, "udp"))
-		return PROTO_UDP;
-	if (!strcmp(s, "sctp"))
-		return PROTO_SCTP;
-	if (!strcmp(s, "dccp"))
-		return PROTO_DCCP;
+	for (size_t i = 0; i < sizeof(protos_tab) / sizeof(protos_tab[0]); i++)
+		if (!strcmp(name, protos_tab[i].name))
+			return protos_tab[i].bit;
 	return -1;
+}
+
+__u8 claim_proto_bit_of(__u8 ipproto)
+{
+	for (size_t i = 0; i < sizeof(protos_tab) / sizeof(protos_tab[0]); i++)
+		if (ipproto == protos_tab[i].ipproto)
+			return protos_tab[i].bit;
+	return 0;
 }
 
 /* "N[-M]/proto[/proto...]" */
@@ -115,7 +130,7 @@ static int parse_ports(char *s, struct claim *c, const char **why, char *detail,
 	c->hi = hi;
 	c->protos = 0;
 	for (p = strtok_r(slash + 1, "/", &save); p; p = strtok_r(NULL, "/", &save)) {
-		int b = proto_bit(p);
+		int b = claim_proto_bit(p);
 
 		if (b < 0) {
 			snprintf(detail, dlen, "unknown protocol '%.32s' (want tcp, udp, sctp, dccp)", p);

@@ -65,6 +65,11 @@ const struct claim *registry__at(const struct registry *r, size_t i);
 /* Does comm or exe match one of the claim's holder globs? */
 int claim_holder_matches(const struct claim *c, const char *comm, const char *exe);
 
+/* Protocols, from one table: "tcp" -> PROTO_TCP (-1 if unknown), and
+ * IPPROTO_TCP -> PROTO_TCP (0 if none). */
+int claim_proto_bit(const char *name);
+__u8 claim_proto_bit_of(__u8 ipproto);
+
 const char *claim_kind_name(__u8 kind);
 const char *claim_sev_name(__u8 sev);
 void claim_protos_str(__u8 protos, char *buf, size_t len);
