@@ -2133,6 +2133,7 @@ static const struct { const char *name; int (*fn)(void); } tests[] = {
 	{ "ctr_docker_holds_podman_fails", t_ctr_docker_holds_podman_fails },
 	{ "ctr_docker_proxy", t_ctr_docker_proxy },
 	{ "fork_exit_holder", t_fork_exit_holder },
+	{ "python_claim_cmdline", t_python_claim_cmdline },
 };
 
 int main(int argc, char **argv)

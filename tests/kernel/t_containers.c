@@ -7,6 +7,8 @@
  * failure.  Where a runtime cannot start, the test SKIPs with its error.
  */
 
+#include <sys/stat.h>
+
 #define CTR_IMAGE "bindwatch-test-bb"
 /* runc sets the OCI default rlimits (nofile 1048576); raising a hard limit
  * needs CAP_SYS_RESOURCE, which a test host in a container may not have */
@@ -446,5 +448,96 @@ out:
 	}
 	if (keeper > 0)
 		kill(keeper, SIGKILL);
+	return T_PASS;
+}
+
+/* Start python3 ARGS... in dir, output to /dev/null; its pid, or -1. */
+static pid_t python_start(const char *dir, const char *const *args)
+{
+	const char *argv[8] = { "python3" };
+	pid_t pid;
+	int i;
+
+	for (i = 0; args[i] && i < 6; i++)
+		argv[i + 1] = args[i];
+	argv[i + 1] = NULL;
+	pid = fork();
+	if (pid == 0) {
+		int fd = open("/dev/null", O_RDWR);
+
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		if (dir && chdir(dir))
+			_exit(126);
+		execv("/usr/bin/python3", (char *const *)argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+static void python_stop(pid_t pid)
+{
+	if (pid > 0) {
+		kill(pid, SIGTERM);
+		waitpid(pid, NULL, 0);
+	}
+}
+
+/*
+ * 60610 is the Bluesky Queue Server's HTTP port.  python*@PROGRAM holders:
+ * a Python program that is not the Queue Server (here "python3 -m
+ * http.server", as a Django dev server would be) gets the claim; the
+ * service's own module ("python3 -m bluesky_httpserver", a stand-in module
+ * of that name) does not.
+ */
+static int t_python_claim_cmdline(void)
+{
+	const char *extra[] = { "--port", "60610", NULL };
+	const char *other[] = { "-m", "http.server", "--bind", "127.0.0.1", "60610", NULL };
+	const char *real[] = { "-m", "bluesky_httpserver", NULL };
+	struct bind_case probe = { AF_INET, SOCK_STREAM, "127.0.0.1", 60610, 0, 0 };
+	char dir[] = "/tmp/bw-py-XXXXXX", path[300];
+	struct agent a;
+	const char *l;
+	pid_t pid = -1;
+	FILE *f;
+
+	if (access("/usr/bin/python3", X_OK))
+		SKIP("no /usr/bin/python3");
+	if (in_child("probe", 0, do_bind_close, &probe))
+		SKIP("port 60610 is busy on this host");
+	if (!mkdtemp(dir))
+		return T_FAIL;
+	snprintf(path, sizeof(path), "%s/bluesky_httpserver", dir);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/bluesky_httpserver/__main__.py", dir);
+	f = fopen(path, "w");
+	if (!f)
+		return T_FAIL;
+	fprintf(f, "import http.server\nhttp.server.HTTPServer(('127.0.0.1', 60610), "
+		"http.server.BaseHTTPRequestHandler).serve_forever()\n");
+	fclose(f);
+	if (!agent_start(&a, extra))
+		goto out;
+	pid = python_start(NULL, other);
+	l = ctr_wait(&a, "bind", 60610, "null", "\"comm\":\"python3\"");
+	check_true(has_claim(l, "bluesky-queueserver-http"),
+		   "python3 -m http.server on 60610 got no claim flag");
+	python_stop(pid);
+	pid = python_start(dir, real);
+	{
+		struct match m = { "bind", 60610, -1, "null", pid };
+
+		l = agent_wait(&a, match_pred, &m, 20);
+	}
+	check_true(l != NULL, "the service's bind on 60610 not seen");
+	check_true(l && !strstr(l, "\"kind\":\"claim\""), "the Queue Server's own module was flagged");
+out:
+	python_stop(pid);
+	agent_free(&a);
+	snprintf(path, sizeof(path), "rm -rf %s", dir);
+	sh_out(path, NULL, 0);
 	return T_PASS;
 }
