@@ -2134,6 +2134,7 @@ static const struct { const char *name; int (*fn)(void); } tests[] = {
 	{ "ctr_docker_proxy", t_ctr_docker_proxy },
 	{ "fork_exit_holder", t_fork_exit_holder },
 	{ "python_claim_cmdline", t_python_claim_cmdline },
+	{ "who_comm_newline", t_who_comm_newline },
 };
 
 int main(int argc, char **argv)

@@ -372,6 +372,31 @@ static int t_ctr_docker_proxy(void)
 	snprintf(want, sizeof(want), "holder is docker container %.12s (%s), through docker-proxy",
 		 id, name);
 	check_true(l && strstr(l, want), "the collision message does not name the container");
+	/* who, in text (the CONTAINER column) and JSON */
+	{
+		char out[4096] = "", js[8192] = "";
+		FILE *p;
+		size_t n;
+
+		snprintf(cmd, sizeof(cmd), "%s who %u 2>&1", agent_path, port);
+		p = popen(cmd, "r");
+		n = p ? fread(out, 1, sizeof(out) - 1, p) : 0;
+		out[n] = 0;
+		if (p)
+			pclose(p);
+		snprintf(want, sizeof(want), "docker-proxy        0 %s", name);
+		check_true(strstr(out, "CONTAINER") && strstr(out, want),
+			   "who (text) does not name the proxy's container");
+		snprintf(cmd, sizeof(cmd), "%s who %u --json 2>&1", agent_path, port);
+		p = popen(cmd, "r");
+		n = p ? fread(js, 1, sizeof(js) - 1, p) : 0;
+		js[n] = 0;
+		if (p)
+			pclose(p);
+		check_true(has_ctr(js, "docker", id, name), "who --json does not name the proxy's container");
+		if (fail_why[0] && getenv("BW_KTEST_SHOW"))
+			printf("# who: %s\n", out);
+	}
 out:
 	agent_free(&a);
 	ctr_rm(DOCKER, name);
@@ -539,5 +564,28 @@ out:
 	agent_free(&a);
 	snprintf(path, sizeof(path), "rm -rf %s", dir);
 	sh_out(path, NULL, 0);
+	return T_PASS;
+}
+
+/* who reads comm whole: a '\n' inside it (prctl takes any byte) is shown
+ * escaped, not taken for the end (issue 12). */
+static int t_who_comm_newline(void)
+{
+	unsigned short port = free_port(SOCK_STREAM);
+	struct server sv = { 0 };
+	char cmd[300], js[8192] = "";
+	size_t n;
+	FILE *p;
+
+	if (!serve(&sv, "ab\ncd", NULL, "4", "127.0.0.1", port, "l"))
+		return T_FAIL;
+	snprintf(cmd, sizeof(cmd), "%s who %u --json 2>&1", agent_path, port);
+	p = popen(cmd, "r");
+	n = p ? fread(js, 1, sizeof(js) - 1, p) : 0;
+	js[n] = 0;
+	if (p)
+		pclose(p);
+	check_true(strstr(js, "\"comm\":\"ab\\u000acd\"") != NULL, "who cut the comm at its newline");
+	unserve(&sv);
 	return T_PASS;
 }
