@@ -2135,6 +2135,7 @@ static const struct { const char *name; int (*fn)(void); } tests[] = {
 	{ "fork_exit_holder", t_fork_exit_holder },
 	{ "python_claim_cmdline", t_python_claim_cmdline },
 	{ "who_comm_newline", t_who_comm_newline },
+	{ "exe_long_path", t_exe_long_path },
 };
 
 int main(int argc, char **argv)

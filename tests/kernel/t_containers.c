@@ -589,3 +589,79 @@ static int t_who_comm_newline(void)
 	unserve(&sv);
 	return T_PASS;
 }
+
+/*
+ * nginx at a 312-byte path, on a port this host gives to nginx: no claim.
+ * Cutting its path at 255 bytes made it "someone else" (issue 12 item 11).
+ */
+static int t_exe_long_path(void)
+{
+	unsigned short port = free_port(SOCK_STREAM);
+	char dir[] = "/tmp/bw-long-XXXXXX", exe[600], reg[700], cmd[1400], text[256];
+	const char *extra[] = { "--port", port_s, "--registry", reg, NULL };
+	struct agent a;
+	const char *l;
+	pid_t pid = -1;
+	int in[2] = { -1, -1 };
+	FILE *f;
+
+	if (!mkdtemp(dir))
+		return T_FAIL;
+	snprintf(exe, sizeof(exe), "%s/%0100d/%0100d/%0100d", dir, 1, 2, 3);
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s && cp /proc/%d/exe %s/nginx", exe, getpid(), exe);
+	strcat(exe, "/nginx");
+	snprintf(reg, sizeof(reg), "%s/site.conf", dir);
+	f = fopen(reg, "w");
+	if (!f || sh_out(cmd, NULL, 0)) {
+		if (f)
+			fclose(f);
+		failf("fixture");
+		goto out;
+	}
+	snprintf(text, sizeof(text), "nginx-here %u/tcp error nginx this host's nginx\n", port);
+	fputs(text, f);
+	fclose(f);
+	check_true(strlen(exe) > 300, "path not long enough");
+	snprintf(port_s, sizeof(port_s), "%u", port);
+	if (!agent_start(&a, extra))
+		goto out;
+	if (pipe2(in, O_CLOEXEC))
+		goto out_agent;
+	pid = fork();
+	if (pid == 0) {
+		char p[16];
+
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(in[0], 0);
+		if (null >= 0)
+			dup2(null, 1);
+		snprintf(p, sizeof(p), "%u", port);
+		/* comm "worker": only the executable's name says nginx */
+		execl(exe, "worker", "--serve", "4", "127.0.0.1", p, "l", (char *)NULL);
+		_exit(127);
+	}
+	{
+		struct match m = { "bind", port, -1, "null", pid };
+
+		l = agent_wait(&a, match_pred, &m, 10);
+	}
+	check_true(l != NULL, "nginx's bind not seen");
+	check_true(l && strstr(l, "\"comm\":\"worker\""), "the server is not named worker");
+	check_true(l && !strstr(l, "\"kind\":\"claim\""), "nginx at a long path was flagged as another program");
+	check_true(l && strstr(l, "/nginx\""), "the executable path was cut");
+out_agent:
+	agent_free(&a);
+out:
+	if (in[1] >= 0)
+		close(in[1]);
+	if (in[0] >= 0)
+		close(in[0]);
+	if (pid > 0) {
+		kill(pid, SIGTERM);
+		waitpid(pid, NULL, 0);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	sh_out(cmd, NULL, 0);
+	return T_PASS;
+}
