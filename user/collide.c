@@ -518,8 +518,13 @@ void collide__apply(struct collide *c, struct bw_record *r, __u64 now_mono)
 		}
 		/* who holds it now, and whether the table's holders still exist */
 		have_kernel = !kernel_port(r, me.port, &ks);
-		if (have_kernel)
+		if (have_kernel) {
 			holders_now(c, r, ntable, &ks, now_mono);
+		} else {	/* no word from the kernel: at least say who is gone */
+			for (int i = 0; i < r->nholders; i++)
+				r->holders[i].exited = r->holders[i].pid &&
+						       !proc_alive(r->holders[i].pid, r->holders[i].comm);
+		}
 		if (!r->nholders && have_kernel)
 			from_kernel(r, &me, &ks);
 		if (have_kernel)
