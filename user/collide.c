@@ -325,6 +325,7 @@ static void flag_collision(const struct collide *c, struct bw_record *r)
 	const struct bw_holder *h = r->nholders ? &r->holders[0] : NULL;
 	char me[64], them[64], ep[96], since[48], by[96] = "", full[128] = "";
 	struct bw_flag *f = flag__add(r, "collision", "error", NULL);
+	int n;
 
 	if (!f)
 		return;
@@ -348,12 +349,14 @@ static void flag_collision(const struct collide *c, struct bw_record *r)
 		snprintf(by, sizeof(by), ", bound by %s%s", b,
 			 h->bound_by.exited ? " (exited)" : "");
 	}
-	snprintf(f->message, sizeof(f->message), "%s %s by %s failed: held by %s%s%s (%s %s)%s%s%s",
-		 kind_name(ev->kind), ep, me, them,
-		 h->pid ? "" : (h->inode ? " (socket inode known only)" : ""),
-		 h->exited ? " (exited)" : "",
-		 h->listening ? "listening" : "bound", since, by,
-		 r->nholders > 1 ? " and others" : "", full);
+	n = snprintf(f->message, sizeof(f->message), "%s %s by %s failed: held by %s%s%s (%s %s)%s%s%s",
+		     kind_name(ev->kind), ep, me, them,
+		     h->pid ? "" : (h->inode ? " (socket inode known only)" : ""),
+		     h->exited ? " (exited)" : "",
+		     h->listening ? "listening" : "bound", since, by,
+		     r->nholders > 1 ? " and others" : "", full);
+	if (n >= (int)sizeof(f->message))	/* said, not silent */
+		memcpy(f->message + sizeof(f->message) - 4, "...", 4);
 }
 
 struct share_ctx {

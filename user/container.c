@@ -75,7 +75,7 @@ static void parse_pod(const char *comp, const char *prev, struct container_info 
 	if (!strncmp(comp, "pod", 3) && cl > 30 && prev &&
 	    (!strcmp(prev, "kubepods") || !strcmp(prev, "burstable") || !strcmp(prev, "besteffort"))) {
 		set_pod_uid(info, comp + 3, cl - 3);
-		snprintf(info->qos, sizeof(info->qos), "%s",
+		snprintf(info->qos, sizeof(info->qos), "%.15s",
 			 !strcmp(prev, "kubepods") ? "guaranteed" : prev);
 	}
 }
@@ -613,7 +613,7 @@ static int docker_by_ip(const struct container_cache *c, const char *ip,
 			found = !strcmp(m.ips[i], ip);
 		if (found) {
 			snprintf(info->runtime, sizeof(info->runtime), "docker");
-			snprintf(info->id, sizeof(info->id), "%s", e->d_name);
+			snprintf(info->id, sizeof(info->id), "%.64s", e->d_name);
 			snprintf(info->name, sizeof(info->name), "%s", m.name);
 		}
 	}
@@ -687,7 +687,7 @@ static int podman_target(const struct container_cache *c, __u32 pid, struct cont
 static int docker_by_host_port(const struct container_cache *c, __u16 port, const char *proto,
 			       struct container_info *info)
 {
-	char dir[512], path[700], best[80] = "";
+	char dir[512], path[600], best[80] = "";
 	struct timespec best_t = { 0, 0 };
 	struct dirent *e;
 	DIR *d;
@@ -703,7 +703,7 @@ static int docker_by_host_port(const struct container_cache *c, __u16 port, cons
 
 		if (!is_hex_id(e->d_name, strlen(e->d_name)))
 			continue;
-		snprintf(path, sizeof(path), "%s/%s/hostconfig.json", dir, e->d_name);
+		snprintf(path, sizeof(path), "%s/%.64s/hostconfig.json", dir, e->d_name);
 		if (runtime_json_read(path, &buf, &len))
 			continue;
 		hit = runtime_docker_binds_port(buf, len, port, proto) == 1;
@@ -714,7 +714,7 @@ static int docker_by_host_port(const struct container_cache *c, __u16 port, cons
 					 (st.st_mtim.tv_sec == best_t.tv_sec &&
 					  st.st_mtim.tv_nsec > best_t.tv_nsec))) {
 			best_t = st.st_mtim;
-			snprintf(best, sizeof(best), "%s", e->d_name);
+			snprintf(best, sizeof(best), "%.64s", e->d_name);
 			snprintf(info->name, sizeof(info->name), "%s", m.name);
 		}
 	}
