@@ -27,6 +27,12 @@ struct grave {
 struct collide {
 	struct grave graves[GRAVEYARD];
 	size_t table_full;	/* sockets the port table could not take */
+	/* the kernel's answer for the last failing port, reused a moment: a
+	 * storm of failures must not become a storm of /proc scans */
+	struct snapshot last;
+	__u64 last_at;		/* event clock; 0: none */
+	__u32 last_netns;
+	__u16 last_port;
 	int stale;		/* events were lost: check holders with the kernel */
 	unsigned int ngraves;	/* total ever buried; index modulo GRAVEYARD */
 	struct ports *ports;
@@ -55,6 +61,7 @@ void collide__free(struct collide *c)
 	if (!c)
 		return;
 	ports__free(c->ports);
+	snapshot__free(&c->last);
 	free(c);
 }
 
@@ -213,6 +220,26 @@ static int kernel_port(const struct bw_record *r, __u16 port, struct snapshot *s
 	err = snapshot__take(s, fd, port, 1);
 	close(fd);
 	return err;
+}
+
+#define KERNEL_REUSE_NS 100000000ull	/* 100 ms */
+
+/* kernel_port(), the answer reused for 100 ms on the same port; NULL if none. */
+static const struct snapshot *kernel_port_cached(struct collide *c, const struct bw_record *r,
+						 __u16 port, __u64 now)
+{
+	/* stale: holders are dropped on the kernel's word, which must be fresh */
+	if (!c->stale && c->last_at && c->last_netns == r->ev.netns && c->last_port == port &&
+	    now >= c->last_at && now - c->last_at < KERNEL_REUSE_NS)
+		return &c->last;
+	snapshot__free(&c->last);
+	c->last_at = 0;
+	if (kernel_port(r, port, &c->last))
+		return NULL;
+	c->last_at = now ? now : 1;
+	c->last_netns = r->ev.netns;
+	c->last_port = port;
+	return &c->last;
 }
 
 /* The table had no answer: the kernel's sockets on the port. */
@@ -500,8 +527,8 @@ void collide__apply(struct collide *c, struct bw_record *r, __u64 now_mono)
 		return;
 	if (r->err == EADDRINUSE) {
 		struct find_ctx f = { c, r, &me, ev->cookie, now_mono };
-		struct snapshot ks;
-		int ntable, have_kernel;
+		const struct snapshot *ks;
+		int ntable;
 
 		me.listening = ev->kind == BW_EV_LISTEN;
 		if (me.listening) {
@@ -520,18 +547,16 @@ void collide__apply(struct collide *c, struct bw_record *r, __u64 now_mono)
 				find_holder(&g->e, &f);
 		}
 		/* who holds it now, and whether the table's holders still exist */
-		have_kernel = !kernel_port(r, me.port, &ks);
-		if (have_kernel) {
-			holders_now(c, r, ntable, &ks, now_mono);
+		ks = kernel_port_cached(c, r, me.port, now_mono);
+		if (ks) {
+			holders_now(c, r, ntable, ks, now_mono);
 		} else {	/* no word from the kernel: at least say who is gone */
 			for (int i = 0; i < r->nholders; i++)
 				r->holders[i].exited = r->holders[i].pid &&
 						       !proc_alive(r->holders[i].pid, r->holders[i].comm);
 		}
-		if (!r->nholders && have_kernel)
-			from_kernel(r, &me, &ks);
-		if (have_kernel)
-			snapshot__free(&ks);
+		if (!r->nholders && ks)
+			from_kernel(r, &me, ks);
 		flag_collision(c, r);
 		return;
 	}
