@@ -587,6 +587,18 @@ static int t_who_comm_newline(void)
 		pclose(p);
 	check_true(strstr(js, "\"comm\":\"ab\\u000acd\"") != NULL, "who cut the comm at its newline");
 	unserve(&sv);
+	/* the text COMM column pads, never cuts inside an escape */
+	port = free_port(SOCK_STREAM);
+	if (!serve(&sv, "\xff\xfe\xff\xfe", NULL, "4", "127.0.0.1", port, "l"))
+		return T_FAIL;
+	snprintf(cmd, sizeof(cmd), "%s who %u 2>&1", agent_path, port);
+	p = popen(cmd, "r");
+	n = p ? fread(js, 1, sizeof(js) - 1, p) : 0;
+	js[n] = 0;
+	if (p)
+		pclose(p);
+	check_true(strstr(js, " \\xff\\xfe\\xff\\xfe ") != NULL, "who's COMM column split an escape");
+	unserve(&sv);
 	return T_PASS;
 }
 
