@@ -592,6 +592,9 @@ static const char *const proxy_paths[] = {
 static const char *const podman_paths[] = {
 	"/usr/bin/podman", "/usr/local/bin/podman", NULL
 };
+static const char *const conmon_paths[] = {
+	"/usr/bin/conmon", "/usr/libexec/podman/conmon", "/usr/local/bin/conmon", NULL
+};
 
 /* The Docker container with this address, from every config.v2.json. */
 static int docker_by_ip(const struct container_cache *c, const char *ip,
@@ -727,17 +730,53 @@ static int docker_by_host_port(const struct container_cache *c, __u16 port, cons
 	return 1;
 }
 
+/*
+ * conmon keeps the host ports podman reserved for a container (podman binds
+ * them, then hands them over): its command line names the container
+ * (-c ID, -n NAME).
+ */
+static int conmon_target(const struct container_cache *c, __u32 pid, struct container_info *info)
+{
+	char buf[8192], *store;
+	const char *id, *name;
+	size_t len;
+	ssize_t n;
+
+	if (proc_is_root_exe(pid, conmon_paths, NULL) != 1)
+		return 0;
+	n = read_cmdline(pid, buf, sizeof(buf));
+	if (n <= 0 || !(id = cmdline_opt(buf, n, "c")) || !is_hex_id(id, strlen(id)))
+		return 0;
+	memset(info, 0, sizeof(*info));
+	snprintf(info->runtime, sizeof(info->runtime), "podman");
+	snprintf(info->id, sizeof(info->id), "%s", id);
+	snprintf(info->source, sizeof(info->source), "conmon -c");
+	name = cmdline_opt(buf, n, "n");
+	if (name) {
+		snprintf(info->name, sizeof(info->name), "%s", name);
+		snprintf(info->source, sizeof(info->source), "conmon -c -n");
+	} else if (!podman_store(c, &store, &len)) {
+		if (!runtime_podman_name(store, len, id, info->name, sizeof(info->name)))
+			snprintf(info->source, sizeof(info->source), "conmon -c, containers.json");
+		free(store);
+	}
+	return 1;
+}
+
 int container_cache__reservation(struct container_cache *c, __u32 pid, const char *comm,
 				 __u32 uid, __u16 port, __u8 proto, struct container_info *info)
 {
 	struct container_info found;
 
 	/* the per-event path: only these two names are worth a look in /proc */
-	if (comm && strncmp(comm, "docker-proxy", 16) && strncmp(comm, "podman", 16))
+	if (comm && strncmp(comm, "docker-proxy", 16) && strncmp(comm, "podman", 16) &&
+	    strncmp(comm, "conmon", 16))
 		return 0;
 	if (proxy_target(c, pid, info))
 		return 1;
 	if (podman_target(c, pid, info))
+		return 1;
+	if (conmon_target(c, pid, info))
 		return 1;
 	/* gone already: only the event's own word (comm, uid) is left */
 	if (!comm || strncmp(comm, "docker-proxy", 16) || uid || !port ||

@@ -52,8 +52,8 @@ int container_cache__watching(const struct container_cache *c);
 
 /*
  * A runtime's port reservation: pid is a root docker-proxy at Docker's path
- * (or dockerd's --userland-proxy-path), or podman itself binding the host
- * port of "podman run --name X".  Fills info with the container the port is
+ * (or dockerd's --userland-proxy-path), podman itself binding the host
+ * port of "podman run --name X", or the conmon podman handed the port to.  Fills info with the container the port is
  * for (source says how it was found) and returns 1; 0 (info untouched) when
  * pid is no such process or is gone.  comm (the event's, may be NULL) lets
  * the per-event path skip /proc for every other process.  A docker-proxy

@@ -2132,6 +2132,7 @@ static const struct { const char *name; int (*fn)(void); } tests[] = {
 	{ "ctr_podman_holds_docker_fails", t_ctr_podman_holds_docker_fails },
 	{ "ctr_docker_holds_podman_fails", t_ctr_docker_holds_podman_fails },
 	{ "ctr_docker_proxy", t_ctr_docker_proxy },
+	{ "ctr_podman_published", t_ctr_podman_published },
 	{ "fork_exit_holder", t_fork_exit_holder },
 	{ "python_claim_cmdline", t_python_claim_cmdline },
 	{ "who_comm_newline", t_who_comm_newline },

@@ -677,3 +677,44 @@ out:
 	sh_out(cmd, NULL, 0);
 	return T_PASS;
 }
+
+/*
+ * podman run -p: podman binds the host port and hands it to conmon, then
+ * exits.  A host process that fails on the port learns the live holder
+ * (conmon), the container it holds the port for, and that podman bound it.
+ */
+static int t_ctr_podman_published(void)
+{
+	unsigned short port = free_port(SOCK_STREAM);
+	struct bind_case c = { AF_INET, SOCK_STREAM, "127.0.0.1", port, 0, 0 };
+	char name[64], other[64], id[128] = "", cmd[600], want[300];
+	struct agent a;
+	const char *l;
+
+	if (!podman_up())
+		SKIP("%s", ctr_why_podman);
+	ctr_names(name, other, sizeof(name));
+	if (!agent_start(&a, port_args(port)))
+		return T_FAIL;
+	snprintf(cmd, sizeof(cmd), PODMAN_RUN " -d --name %s -p %u:80 " CTR_IMAGE
+		 " httpd -f -p 80 2>/dev/null", name, port);
+	if (sh_out(cmd, id, sizeof(id)) || strlen(id) != 64) {
+		failf("podman run -p failed: %s", id);
+		goto out;
+	}
+	ctr_wait(&a, "bind", port, "null", "\"comm\":\"podman\"");
+	in_child("latecomer", 0, do_latecomer, &c);
+	l = ctr_wait(&a, "bind", port, "EADDRINUSE", "\"comm\":\"latecomer\"");
+	ctr_show("host process fails, podman's conmon holds", l);
+	check_true(l && strstr(l, "\"holders\":[{\"pid\":") && strstr(l, "\"comm\":\"conmon\""),
+		   "the holder is not conmon");
+	check_true(has_ctr(l, "podman", id, name), "conmon's container not named");
+	check_true(l && strstr(l, "\"bound_by\":{\"pid\":") && strstr(l, "\"comm\":\"podman\",\"exited\":true}"),
+		   "podman, which bound the port and exited, is not bound_by");
+	snprintf(want, sizeof(want), "holder is podman container %.12s (%s)", id, name);
+	check_true(l && strstr(l, want), "the collision message does not name the container");
+out:
+	agent_free(&a);
+	ctr_rm("podman", name);
+	return T_PASS;
+}
