@@ -197,7 +197,9 @@ static void ctr_rm(const char *rt_cmd, const char *name)
 {
 	char cmd[300];
 
-	snprintf(cmd, sizeof(cmd), "%s rm -f %s >/dev/null 2>&1", rt_cmd, name);
+	/* -t 0: httpd as pid 1 ignores SIGTERM, podman would wait 10 s */
+	snprintf(cmd, sizeof(cmd), "%s rm -f %s %s >/dev/null 2>&1", rt_cmd,
+		 strcmp(rt_cmd, "podman") ? "" : "-t 0", name);
 	sh_out(cmd, NULL, 0);
 }
 
