@@ -25,6 +25,22 @@ void holder_json_procs(struct sbuf *sb, const struct bw_holder *h)
 		sbuf_puts(sb, "null");
 }
 
+void container_text(struct sbuf *sb, const struct container_info *ci)
+{
+	if (!ci->runtime[0] || (!ci->id[0] && !ci->name[0]))
+		return;
+	sbuf_printf(sb, " in %s container ", ci->runtime);
+	if (ci->name[0]) {
+		sbuf_term_str(sb, ci->name, sizeof(ci->name));
+		if (ci->id[0])
+			sbuf_printf(sb, " (%.12s)", ci->id);
+	} else {
+		sbuf_printf(sb, "%.12s", ci->id);
+	}
+	if (ci->proxy_ip[0])
+		sbuf_puts(sb, " through docker-proxy");
+}
+
 void holder_text_procs(struct sbuf *sb, const struct bw_holder *h)
 {
 	if (h->exited)
@@ -41,4 +57,5 @@ void holder_text_procs(struct sbuf *sb, const struct bw_holder *h)
 		sbuf_term_str(sb, h->bound_by.comm, sizeof(h->bound_by.comm));
 		sbuf_printf(sb, "[%u]%s", h->bound_by.pid, h->bound_by.exited ? " (exited)" : "");
 	}
+	container_text(sb, &h->container);
 }

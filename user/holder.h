@@ -13,7 +13,13 @@
  */
 void holder_json_procs(struct sbuf *sb, const struct bw_holder *h);
 
-/* Text after "held by comm[pid]": " (exited)", ", also a[1], b[2]", ", bound by x[3] (exited)". */
+/*
+ * Text after "held by comm[pid]": " (exited)", ", also a[1], b[2]",
+ * ", bound by x[3] (exited)", " in docker container web (3f2a9b1c0d4e)".
+ */
 void holder_text_procs(struct sbuf *sb, const struct bw_holder *h);
+
+/* " in RUNTIME container NAME (SHORT-ID)", or nothing when ci names none. */
+void container_text(struct sbuf *sb, const struct container_info *ci);
 
 #endif

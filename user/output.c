@@ -209,6 +209,7 @@ void output_text_record(struct sbuf *sb, const struct bw_record *r)
 	else
 		sbuf_puts(sb, "ok");
 	text_opts(sb, e->opts);
+	container_text(sb, &r->container);
 	sbuf_putc(sb, '\n');
 	for (i = 0; i < r->nholders; i++) {
 		const struct bw_holder *h = &r->holders[i];

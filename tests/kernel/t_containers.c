@@ -341,6 +341,47 @@ out:
 }
 
 /*
+ * The agent in text mode (no --json) for 4 s on port, fn run once it
+ * watches; its whole output (stdout and stderr) into out.
+ */
+static bool text_agent(unsigned short port, int (*fn)(void *), void *arg, char *out, size_t len)
+{
+	char path[] = "/tmp/bw-text-XXXXXX", p[16];
+	int fd = mkstemp(path), status;
+	double end = mono_now() + 15;
+	bool watching = false;
+	ssize_t n = 0;
+	pid_t pid;
+
+	out[0] = 0;
+	if (fd < 0)
+		return false;
+	snprintf(p, sizeof(p), "%u", port);
+	pid = fork();
+	if (pid == 0) {
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execl(agent_path, agent_path, "--port", p, "--duration", "4",
+		      backend_arg ? "--backend" : (char *)NULL, backend_arg, (char *)NULL);
+		_exit(127);
+	}
+	while (!watching && mono_now() < end && waitpid(pid, &status, WNOHANG) == 0) {
+		n = pread(fd, out, len - 1, 0);
+		out[n > 0 ? n : 0] = 0;
+		watching = strstr(out, "watching") != NULL;
+		usleep(50000);
+	}
+	if (watching)
+		in_child("latecomer", 0, fn, arg);
+	waitpid(pid, &status, 0);
+	n = pread(fd, out, len - 1, 0);
+	out[n > 0 ? n : 0] = 0;
+	close(fd);
+	unlink(path);
+	return watching;
+}
+
+/*
  * The real docker-proxy holds a published port: a host process that fails
  * to bind it learns which container the port is for, in JSON and in the
  * collision message.
@@ -374,6 +415,15 @@ static int t_ctr_docker_proxy(void)
 	snprintf(want, sizeof(want), "holder is docker container %.12s (%s), through docker-proxy",
 		 id, name);
 	check_true(l && strstr(l, want), "the collision message does not name the container");
+	/* the agent's own text output names the container too */
+	{
+		char out[8192];
+
+		check_true(text_agent(port, do_latecomer, &c, out, sizeof(out)), "the text agent did not start");
+		snprintf(want, sizeof(want), "in docker container %s (%.12s) through docker-proxy", name, id);
+		check_true(strstr(out, "held by docker-proxy[") && strstr(out, want),
+			   "the text output does not name the proxy's container");
+	}
 	/* who, in text (the CONTAINER column) and JSON */
 	{
 		char out[4096] = "", js[8192] = "";
