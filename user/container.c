@@ -360,6 +360,9 @@ static void watch_dir(struct container_cache *c, const char *rel, int depth)
 	wd = inotify_add_watch(c->ifd, abs, IN_CREATE | IN_ONLYDIR);
 	if (wd < 0)
 		return;
+	for (int i = 0; i < c->nwatches; i++)
+		if (c->watches[i].wd == wd)
+			return;	/* seen twice (scan and event): watched already */
 	w = &c->watches[c->nwatches++];
 	w->wd = wd;
 	w->depth = depth;
@@ -393,7 +396,7 @@ static void watch_events(struct container_cache *c)
 
 		p += sizeof(*ev) + ev->len;
 		if (ev->mask & IN_IGNORED) {	/* the parent went away */
-			for (int i = 0; i < c->nwatches; i++)
+			for (int i = c->nwatches - 1; i >= 0; i--)
 				if (c->watches[i].wd == ev->wd)
 					c->watches[i] = c->watches[--c->nwatches];
 			continue;
