@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include "container.h"
 #include "runtime_json.h"
 #include "tap.h"
@@ -54,6 +56,61 @@ static void json_cases(void)
 	CHECK(runtime_podman_id(store, strlen(store), "web", id, sizeof(id)) == 0, "podman id by name");
 	CHECK_STR(id, ID);
 	CHECK(runtime_podman_name("{}", 2, ID, name, sizeof(name)) == -EINVAL, "podman store not an array");
+}
+
+/*
+ * The watcher names a cgroup the moment it appears and keeps the name after
+ * it is gone.  A plain folder stands in for the cgroup-v2 root (its inode
+ * numbers are the "cgroup ids"); the real thing runs in the kernel tests.
+ */
+static void watcher_case(void)
+{
+	char root[] = "/tmp/bw-cgroot-XXXXXX", data[] = "/tmp/bw-data-XXXXXX", path[512];
+	const struct container_info *ci;
+	struct container_cache *c;
+	struct stat st;
+	FILE *f;
+
+	if (!mkdtemp(root) || !mkdtemp(data)) {
+		CHECK(0, "mkdtemp");
+		return;
+	}
+	snprintf(path, sizeof(path), "mkdir -p %s/var/lib/containers/storage/overlay-containers",
+		 data);
+	CHECK(system(path) == 0, "fixture folders");
+	snprintf(path, sizeof(path),
+		 "%s/var/lib/containers/storage/overlay-containers/containers.json", data);
+	f = fopen(path, "w");
+	if (f) {
+		fprintf(f, "[{\"id\":\"" ID "\",\"names\":[\"short-lived\"]}]");
+		fclose(f);
+	}
+	c = container_cache__new(root, data);
+	CHECK(c && container_cache__by_id(c, 1) == NULL, "an unknown id");
+	CHECK(c && container_cache__watching(c), "the watcher did not start");
+	snprintf(path, sizeof(path), "%s/libpod_parent", root);
+	mkdir(path, 0755);
+	usleep(100000);	/* the parent is watched once seen */
+	snprintf(path, sizeof(path), "%s/libpod_parent/libpod-" ID, root);
+	mkdir(path, 0755);
+	CHECK(stat(path, &st) == 0, "stat");
+	for (int i = 0; i < 100; i++) {	/* the watcher is another thread */
+		usleep(10000);
+		if (c && (ci = container_cache__by_id(c, st.st_ino)) && ci->name[0])
+			break;
+	}
+	rmdir(path);	/* the container is gone: its name is not */
+	ci = c ? container_cache__by_id(c, st.st_ino) : NULL;
+	CHECK(ci != NULL, "the cgroup's identity did not outlive it");
+	if (ci) {
+		CHECK_STR(ci->runtime, "podman");
+		CHECK_STR(ci->id, ID);
+		CHECK_STR(ci->name, "short-lived");
+		CHECK_STR(ci->cgroup, "/libpod_parent/libpod-" ID);
+	}
+	container_cache__free(c);
+	snprintf(path, sizeof(path), "rm -rf %s %s", root, data);
+	CHECK(system(path) == 0, "cleanup");
 }
 
 int main(void)
@@ -106,5 +163,6 @@ int main(void)
 		CHECK_STR(ci.unit, cases[i].unit);
 	}
 	json_cases();
+	watcher_case();
 	return tap_done("test_container");
 }
