@@ -76,6 +76,16 @@ int enrich__seed(struct enrich *en, const struct snapshot *s)
 	return collide__seed(en->coll, s);
 }
 
+void enrich__drops(struct enrich *en)
+{
+	collide__mark_stale(en->coll);
+}
+
+__u64 enrich__table_full(const struct enrich *en)
+{
+	return collide__table_full(en->coll);
+}
+
 int enrich__infer(struct enrich *en, const struct bw_event *e)
 {
 	int cap = e->uid == 0, local = -1;
@@ -172,6 +182,10 @@ int enrich__record(struct enrich *en, const struct pair_decided *d,
 		r->container = *ci;
 	else
 		r->container.cgroup[0] = 0;
+	/* a runtime's port reservation (docker-proxy, podman, conmon) names the
+	 * container it was starting */
+	container_cache__reservation(en->containers, e->pid, e->comm, e->uid, e->port, e->proto,
+				     &r->container);
 	netns_name_cached(en, e->netns, e->ts_ns, r->netns_name, sizeof(r->netns_name));
 	if (proc_cache__exe(en->procs, e->pid, e->ts_ns, r->exe, sizeof(r->exe)))
 		snprintf(r->exe, sizeof(r->exe), "%.*s", BW_EXE_LEN, e->exe);

@@ -31,6 +31,13 @@ void enrich__free(struct enrich *en);	/* accepts NULL */
 
 /* The sockets bound before the agent started; 0 or -errno. */
 int enrich__seed(struct enrich *en, const struct snapshot *s);
+/*
+ * The kernel dropped events: closes may be among them, so the port table's
+ * holders are checked against the kernel before they are named again.
+ */
+void enrich__drops(struct enrich *en);
+/* Sockets the port table had no room for, since start. */
+__u64 enrich__table_full(const struct enrich *en);
 
 /*
  * Fill r for d (wall clock = monotonic + real_minus_mono).  Returns 1 when

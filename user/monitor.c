@@ -108,6 +108,7 @@ static void check_drops(struct monitor *m, __u64 now)
 	if (loader__counter(m->l, BW_CNT_DROPPED, &dropped) || dropped <= m->dropped_seen)
 		return;
 	pair__drops(m->pair, now);
+	enrich__drops(m->en);
 	{
 		struct bw_gap g = { BW_GAP_DROPS, dropped - m->dropped_seen, dropped,
 				    now + m->real_minus_mono, NULL };
@@ -289,9 +290,7 @@ int monitor_run(const struct monitor_opts *o, volatile sig_atomic_t *stop, const
 		*why = "read the drop counters";
 		goto cleanup;
 	}
-	/* TODO(collide__table_full): the port table's "no room" count, once
-	 * collide.c exposes it: m->sum.table_full = collide__table_full(...) */
-	m->sum.table_full = 0;
+	m->sum.table_full = enrich__table_full(m->en);
 	m->sum.seconds = (double)(now_ns(CLOCK_MONOTONIC) - start) / 1e9;
 	note_sink_err(m, sinks__summary(o->sinks, o->nsinks, &m->sum));
 	if (m->sum.untracked)

@@ -5,6 +5,7 @@
 #include <time.h>
 #include "json_writer.h"
 #include "output.h"
+#include "holder.h"
 
 void format_ts(struct sbuf *sb, __u64 real_ns)
 {
@@ -72,6 +73,7 @@ static void json_holder(struct jw *w, const struct bw_holder *h)
 		jw_ts(w, h->since_ns);
 	else
 		jw_null(w);
+	holder_json_procs(w, h);
 	jw_name(w, "container");
 	json_container(w, &h->container);
 	jw_end_object(w);
@@ -325,6 +327,7 @@ int output_text_record(struct sbuf *sb, const struct bw_record *r)
 	else
 		sbuf_puts(sb, "ok");
 	text_opts(sb, e->opts);
+	container_text(sb, &r->container);
 	sbuf_putc(sb, '\n');
 	for (i = 0; i < r->nholders; i++) {
 		const struct bw_holder *h = &r->holders[i];
@@ -335,6 +338,7 @@ int output_text_record(struct sbuf *sb, const struct bw_record *r)
 		if (h->pid) {
 			sbuf_term_str(sb, h->comm, sizeof(h->comm));
 			sbuf_printf(sb, "[%u]", h->pid);
+			holder_text_procs(sb, h);
 		} else {
 			sbuf_printf(sb, "socket inode %llu", (unsigned long long)h->inode);
 		}

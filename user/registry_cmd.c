@@ -120,10 +120,9 @@ int cmd_registry(int argc, char **argv)
 
 		if (slash) {
 			*slash = 0;
-			proto = !strcmp(slash + 1, "tcp") ? PROTO_TCP :
-				!strcmp(slash + 1, "udp") ? PROTO_UDP :
-				!strcmp(slash + 1, "sctp") ? PROTO_SCTP :
-				!strcmp(slash + 1, "dccp") ? PROTO_DCCP : 0;
+			int b = claim_proto_bit(slash + 1);
+
+			proto = b < 0 ? 0 : (__u8)b;
 		}
 		if (parse_port(args[0], 0, &port) || (slash && !proto)) {
 			p_err("registry lookup: invalid PORT[/PROTO] '%s%s%s'", args[0],

@@ -1979,7 +1979,11 @@ out:
 	return T_PASS;
 }
 
-/* A docker-proxy holding a host port: the collision names the container behind it. */
+/*
+ * Anyone can name a process docker-proxy and give it Docker's arguments: a
+ * proxy that is not root at Docker's path is not believed (issue 12 item 9).
+ * The real docker-proxy is in t_containers.c.
+ */
 static int t_docker_proxy(void)
 {
 	unsigned short port = free_port(SOCK_STREAM);
@@ -2008,14 +2012,10 @@ static int t_docker_proxy(void)
 	in_child("latecomer", 0, do_latecomer, &c);
 	l = expect_event(&a, "bind", port, "EADDRINUSE");
 	if (l) {
-		char want[200];
-
-		snprintf(want, sizeof(want), "\"comm\":\"docker-proxy\"");
-		check_true(strstr(l, want) != NULL, "holder is not the proxy");
-		snprintf(want, sizeof(want), "\"runtime\":\"docker\",\"id\":\"%s\",\"name\":\"db\"", CTR_B);
-		check_true(strstr(l, want) != NULL, "the proxy's container is not named");
-		check_true(strstr(l, "\"proxy_for\":{\"ip\":\"172.17.0.9\"") != NULL, "no proxy_for");
-		check_true(strstr(l, "through docker-proxy") != NULL, "message does not say docker-proxy");
+		check_true(strstr(l, "\"comm\":\"docker-proxy\"") != NULL, "holder is not the fake proxy");
+		check_true(strstr(l, "\"name\":\"db\"") == NULL, "a fake docker-proxy named a container");
+		check_true(strstr(l, "\"proxy_for\"") == NULL, "a fake docker-proxy got proxy_for");
+		check_true(strstr(l, "through docker-proxy") == NULL, "message believes the fake proxy");
 	}
 	agent_free(&a);
 out:
@@ -2078,6 +2078,7 @@ static int t_daemon_syslog(void)
 }
 
 #include "t_arch.c"
+#include "t_containers.c"
 
 static const struct { const char *name; int (*fn)(void); } tests[] = {
 	{ "bind_tcp4", t_tcp4 },
@@ -2118,13 +2119,22 @@ static const struct { const char *name; int (*fn)(void); } tests[] = {
 	{ "log_history_and_hup", t_log_history_and_hup },
 	{ "log_full_disk", t_log_full_disk },
 	{ "ephemeral_steal", t_ephemeral_steal },
-	{ "docker_proxy_holder", t_docker_proxy },
+	{ "docker_proxy_spoof_refused", t_docker_proxy },
 	{ "daemon_syslog", t_daemon_syslog },
 	/* architecture */
 	{ "harness_skip_keeps_failure", t_harness_skip_keeps_failure },
 	{ "listen_holder_tentative", t_listen_holder_tentative },
 	{ "registry_cli_files", t_registry_cli },
 	{ "key_file_whole", t_key_file_whole },
+	/* containers */
+	{ "ctr_podman_holds_docker_fails", t_ctr_podman_holds_docker_fails },
+	{ "ctr_docker_holds_podman_fails", t_ctr_docker_holds_podman_fails },
+	{ "ctr_docker_proxy", t_ctr_docker_proxy },
+	{ "ctr_podman_published", t_ctr_podman_published },
+	{ "fork_exit_holder", t_fork_exit_holder },
+	{ "python_claim_cmdline", t_python_claim_cmdline },
+	{ "who_comm_newline", t_who_comm_newline },
+	{ "exe_long_path", t_exe_long_path },
 };
 
 int main(int argc, char **argv)
