@@ -11,7 +11,7 @@ WERROR := $(if $(CI),-Werror,)
 WARNINGS := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes $(WERROR)
 CFLAGS ?= -O2 -g
 override CFLAGS += $(WARNINGS) -Iinclude -Iuser -I$(OUTPUT) -DBW_VERSION='"$(VERSION)"' -D_GNU_SOURCE
-LDLIBS := -lbpf -lelf -lz -lcrypto
+LDLIBS := -lbpf -lelf -lz -lcrypto -lmicrohttpd -lpthread
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall $(WERROR) \
 	-I$(VMLINUX_DIR) -Iinclude -Ibpf
 
