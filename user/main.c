@@ -18,6 +18,7 @@
 #include "snapshot.h"
 #include "claims.h"
 #include "registry_cmd.h"
+#include "metrics.h"
 
 static volatile sig_atomic_t stop_flag, hup_flag;
 
@@ -83,7 +84,9 @@ static void usage(FILE *f)
 "                         /etc/bindwatch/registry.d/*.conf)\n"
 "  daemon only: --log-dir DIR (default /var/log/bindwatch), --flush-ms N (1000),\n"
 "  --flush-records N (1000), --max-size BYTES (67108864), --max-files N (10),\n"
-"  --key-file FILE (HMAC-chained records), --syslog (records to syslog instead)\n"
+"  --key-file FILE (HMAC-chained records), --syslog (records to syslog instead),\n"
+"  --json (the records on stdout too)\n"
+"  --metrics ADDR:PORT    serve Prometheus /metrics and /healthz (e.g. :24630)\n"
 "  -v                     more diagnostics (-vv: libbpf's too)\n"
 "  -h, --help             this text\n"
 "  -V, --version          version\n"
@@ -98,7 +101,7 @@ enum {
 	OPT_JSON = 256, OPT_DURATION, OPT_PID, OPT_PORT, OPT_FAILED, OPT_BACKEND,
 	OPT_EXACT, OPT_RINGBUF, OPT_WAKEUP, OPT_GRACE, OPT_REGISTRY, OPT_CONTAINER,
 	OPT_NETNS, OPT_CGROUP, OPT_LOGDIR, OPT_FLUSHMS, OPT_FLUSHREC, OPT_MAXSIZE,
-	OPT_MAXFILES, OPT_KEYFILE, OPT_SYSLOG,
+	OPT_MAXFILES, OPT_KEYFILE, OPT_SYSLOG, OPT_METRICS,
 };
 
 static const struct option long_opts[] = {
@@ -123,6 +126,7 @@ static const struct option long_opts[] = {
 	{ "max-files", required_argument, NULL, OPT_MAXFILES },
 	{ "key-file", required_argument, NULL, OPT_KEYFILE },
 	{ "syslog", no_argument, NULL, OPT_SYSLOG },
+	{ "metrics", required_argument, NULL, OPT_METRICS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -187,6 +191,7 @@ static int preflight(void)
 struct daemon_ctx {
 	struct logw *log;
 	struct monitor_opts *mo;
+	__u64 records;		/* appended to the log: bindwatch_log_records_total */
 	struct registry **reg;
 	const char *const *reg_files;
 	int nreg;
@@ -194,7 +199,12 @@ struct daemon_ctx {
 
 static int d_line(void *ctx, const char *line, size_t len)
 {
-	return logw__append(((struct daemon_ctx *)ctx)->log, line, len);
+	struct daemon_ctx *d = ctx;
+	int err = logw__append(d->log, line, len);
+
+	if (!err)
+		d->records++;
+	return err;
 }
 
 static int d_tick(void *ctx, int final)
@@ -264,6 +274,9 @@ static int cmd_watch(int argc, char **argv, int daemon)
 	struct logw *logw = NULL;
 	const char *key_file = NULL;
 	int use_syslog = 0;
+	const char *metrics_addr = NULL;
+	struct metrics *metrics = NULL;
+	struct bw_sink metrics_sink;
 	static __u8 ports[8192];
 	const char *reg_files[32];
 	struct registry *reg = NULL;
@@ -364,6 +377,9 @@ static int cmd_watch(int argc, char **argv, int daemon)
 			}
 			use_syslog = 1;
 			break;
+		case OPT_METRICS:
+			metrics_addr = optarg;
+			break;
 		case OPT_LOGDIR:
 		case OPT_FLUSHMS:
 		case OPT_FLUSHREC:
@@ -448,6 +464,18 @@ static int cmd_watch(int argc, char **argv, int daemon)
 		p_err("failed to install signal handlers: %s", strerror(-err));
 		return 1;
 	}
+	if (metrics_addr) {
+		/* bound now, before the slow load: a taken port stops us at once */
+		err = metrics__new(metrics_addr, &metrics, &why);
+		if (err) {
+			p_err("failed to %s '%s': %s", why, metrics_addr, strerror(-err));
+			registry__free(reg);
+			return err == -EINVAL ? 2 : 1;
+		}
+		p_info("metrics on http://%s/metrics", metrics__address(metrics));
+		metrics_sink = (struct bw_sink){ &metrics_sink_ops, metrics };
+		o.metrics = &metrics_sink;
+	}
 	if (daemon) {
 		if (key_file) {
 			size_t klen = sizeof(key);
@@ -473,7 +501,9 @@ static int cmd_watch(int argc, char **argv, int daemon)
 				return 1;
 			}
 		}
-		dctx = (struct daemon_ctx){ logw, &o, &reg, reg_files, nreg };
+		dctx = (struct daemon_ctx){ logw, &o, 0, &reg, reg_files, nreg };
+		o.log_records = &dctx.records;
+		o.tee_stdout = o.json;	/* daemon --json: the records on stdout too */
 		sink = use_syslog ? (struct bw_line_sink){ s_line, s_tick, d_hup, &dctx }
 				  : (struct bw_line_sink){ d_line, d_tick, d_hup, &dctx };
 		o.sink = &sink;
@@ -486,6 +516,7 @@ static int cmd_watch(int argc, char **argv, int daemon)
 		p_warn("%llu records could not be written to the log",
 		       (unsigned long long)logw__lost(logw));
 	logw__close(logw);
+	metrics_sink_ops.destroy(metrics);
 	registry__free(reg);
 	if (err) {
 		p_err("failed to %s: %s", why, strerror(-err));

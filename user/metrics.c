@@ -16,7 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <linux/capability.h>
 #include <unistd.h>
 #include <microhttpd.h>
 #include "metrics.h"
@@ -191,6 +193,8 @@ void metrics_label_value(struct sbuf *sb, const char *s, size_t n)
 
 /* ---- the sink callbacks: the loop's thread */
 
+static int start_server(struct metrics *m);
+
 static int m_ready(void *ctx, const struct bw_ready *r)
 {
 	struct metrics *m = ctx;
@@ -201,6 +205,8 @@ static int m_ready(void *ctx, const struct bw_ready *r)
 	pthread_mutex_unlock(&m->lock);
 	atomic_store(&m->last_flush_ns, mono_ns());
 	atomic_store(&m->attached, 1);
+	if (m->listen_fd >= 0 && !m->httpd)
+		return start_server(m);
 	return 0;
 }
 
@@ -567,10 +573,66 @@ static int listen_on(const char *spec, int *fd_out, char *shown, size_t shown_le
 	return 0;
 }
 
+/*
+ * The server's thread parses what any client sends: it holds no capability.
+ * Capabilities are per thread (capset), so it drops its own at the first
+ * connection, before it reads a byte.
+ */
+static __thread int shed;
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct none[2];
+
+	(void)cls;
+	(void)socket_ctx;
+	if (shed || toe != MHD_CONNECTION_NOTIFY_STARTED)
+		return;
+	memset(none, 0, sizeof(none));
+	if (syscall(SYS_capset, &hdr, none) == 0)
+		shed = 1;
+	else
+		/* keep serving: the page is the same, only the defence is less */
+		MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, 5u);
+}
+
+/*
+ * Start the server thread on the socket metrics__new() bound.  Called at
+ * ready(): after the loop dropped its capabilities (privs.c), which a thread
+ * created later inherits.
+ */
+static int start_server(struct metrics *m)
+{
+	sigset_t all, old;
+
+	/*
+	 * The server thread must not take SIGINT/SIGTERM/SIGHUP: they interrupt
+	 * the loop's poll.  It inherits the mask it is created with.
+	 */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	m->httpd = MHD_start_daemon(
+		MHD_USE_AUTO_INTERNAL_THREAD, 0, NULL, NULL, on_request, m,
+		MHD_OPTION_LISTEN_SOCKET, m->listen_fd,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
+		/* slow or idle clients are cut after 5 s; at most 200 at once,
+		 * 16 KiB each: a flood costs ~3 MiB and never the loop's time */
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)5,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)200,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384,
+		MHD_OPTION_END);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!m->httpd)
+		return -EIO;
+	m->listen_fd = -1;	/* the server owns it now and closes it on stop */
+	return 0;
+}
+
 int metrics__new(const char *listen, struct metrics **out, const char **why)
 {
 	struct metrics *m;
-	sigset_t all, old;
 	int err;
 
 	m = calloc(1, sizeof(*m));
@@ -590,28 +652,6 @@ int metrics__new(const char *listen, struct metrics **out, const char **why)
 				      : "listen on the --metrics address";
 		goto cleanup;
 	}
-	/*
-	 * The server thread must not take SIGINT/SIGTERM/SIGHUP: they interrupt
-	 * the loop's poll.  It inherits the mask it is created with.
-	 */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	m->httpd = MHD_start_daemon(
-		MHD_USE_AUTO_INTERNAL_THREAD, 0, NULL, NULL, on_request, m,
-		MHD_OPTION_LISTEN_SOCKET, m->listen_fd,
-		/* slow or idle clients are cut after 5 s; at most 200 at once,
-		 * 16 KiB each: a flood costs ~3 MiB and never the loop's time */
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)5,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)200,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384,
-		MHD_OPTION_END);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (!m->httpd) {
-		err = -EIO;
-		*why = "start the metrics HTTP server (libmicrohttpd)";
-		goto cleanup;
-	}
-	m->listen_fd = -1;	/* the server owns it now and closes it on stop */
 	*out = m;
 	return 0;
 cleanup:

@@ -27,8 +27,10 @@ struct metrics;
  * Start the endpoint on listen ("ADDR:PORT", "[V6ADDR]:PORT", ":PORT" or
  * "PORT" for every address; NULL: no HTTP server, render-only, for tests).
  * The listening socket is bound here, before the slow BPF load, so a taken
- * port stops the agent at once.  Returns 0 or -errno; on failure *why names
- * the step.  Free with metrics_sink_ops.destroy.
+ * port stops the agent at once; the server thread starts at ready(), after
+ * the loop dropped its capabilities, and drops the rest for itself.  Until
+ * then clients wait in the listen backlog.  Returns 0 or -errno; on failure
+ * *why names the step.  Free with metrics_sink_ops.destroy.
  */
 int metrics__new(const char *listen, struct metrics **out, const char **why);
 

@@ -70,10 +70,11 @@ static void emit_json(struct monitor *m, struct sbuf *line)
 {
 	int err;
 
-	if (!m->o->sink) {
+	if (!m->o->sink || m->o->tee_stdout) {
 		sbuf_puts(&m->out, line->buf ? line->buf : "");
 		sbuf_putc(&m->out, '\n');
-		return;
+		if (!m->o->sink)
+			return;
 	}
 	err = m->o->sink->line(m->o->sink->ctx, line->buf ? line->buf : "", line->len);
 	if (err && !m->write_err)
@@ -196,6 +197,8 @@ static void report(struct monitor *m, const struct bw_event *e, int err,
 	resolve_holder_containers(m, r);
 	claims_apply(m->o->registry, r);
 	claims_steal(m->o->registry, r);
+	if (m->o->metrics)
+		m->o->metrics->ops->record(m->o->metrics->ctx, r);
 	if (m->o->json) {
 		struct sbuf line;
 
@@ -367,9 +370,31 @@ static void sink_tick(struct monitor *m, struct bw_loader *l, __u64 now, __u64 *
 		m->write_err = err;
 }
 
+/* fleet: the metrics sink's once-per-loop calls (the new loop makes them for every sink) */
+static void metrics_tick(struct monitor *m, struct bw_loader *l, __u64 now, __u64 *last_dropped)
+{
+	const struct bw_sink *s = m->o->metrics;
+	struct bw_stats st = { .ts_mono_ns = now };
+
+	loader__counter(l, BW_CNT_DROPPED, &st.dropped);
+	loader__counter(l, BW_CNT_UNTRACKED, &st.untracked);
+	st.table_sockets = collide__tracked(m->coll);
+	st.log_records = m->o->log_records ? *m->o->log_records : 0;
+	if (st.dropped > *last_dropped) {
+		struct bw_gap g = { BW_GAP_DROPS, st.dropped - *last_dropped, st.dropped,
+				    now + m->real_minus_mono, "ring buffer full" };
+
+		s->ops->gap(s->ctx, &g);
+		*last_dropped = st.dropped;
+	}
+	s->ops->flush(s->ctx, 0);
+	s->ops->stats(s->ctx, &st);
+}
+
 int monitor_run(const struct monitor_opts *o, volatile sig_atomic_t *stop,
 		const char **why)
 {
+	__u64 metrics_dropped = 0;
 	__u64 last_dropped = 0;
 	struct bw_loader *l = NULL;
 	struct ring_buffer *rb = NULL;
@@ -467,6 +492,16 @@ int monitor_run(const struct monitor_opts *o, volatile sig_atomic_t *stop,
 		output_text_header(&m->out);
 	}
 	flush_out(m);
+	if (o->metrics) {
+		struct bw_ready rd = { loader__backend(l), BW_VERSION, NULL,
+				       start + m->real_minus_mono };
+
+		err = o->metrics->ops->ready(o->metrics->ctx, &rd);
+		if (err) {
+			*why = "start the metrics server";
+			goto cleanup;
+		}
+	}
 
 	while (!*stop) {
 		__u64 now;
@@ -483,6 +518,8 @@ int monitor_run(const struct monitor_opts *o, volatile sig_atomic_t *stop,
 		flush_out(m);
 		if (o->sink)
 			sink_tick(m, l, now, &last_dropped);
+		if (o->metrics)
+			metrics_tick(m, l, now, &metrics_dropped);
 		if (m->write_err) {
 			err = m->write_err;
 			*why = o->sink ? "write the log" : "write to standard output";
@@ -503,6 +540,8 @@ int monitor_run(const struct monitor_opts *o, volatile sig_atomic_t *stop,
 	}
 	m->sum.dropped = dropped;
 	m->sum.seconds = (double)(now_ns(CLOCK_MONOTONIC) - start) / 1e9;
+	if (o->metrics)
+		o->metrics->ops->summary(o->metrics->ctx, &m->sum);
 	if (o->json) {
 		struct sbuf line;
 

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include "loader.h"
 #include "registry.h"
+#include "sink.h"
 
 /* Where JSON records go instead of stdout (the daemon's log). */
 struct bw_line_sink {
@@ -32,6 +33,11 @@ struct monitor_opts {
 	const struct bw_line_sink *sink;	/* NULL: stdout */
 	volatile sig_atomic_t *hup;	/* set by SIGHUP; the loop calls sink->hup */
 	int drop_privs;		/* after attach and snapshot: see privs.h */
+	/* fleet: the metrics sink (NULL: none), and daemon --json's copy of the
+	 * records on stdout; both move onto the loop's sink list at merge */
+	const struct bw_sink *metrics;
+	const __u64 *log_records;	/* records the daemon's log appended, or NULL */
+	int tee_stdout;
 };
 
 /*
