@@ -24,7 +24,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all clean test unit-test kernel-test vm-test bench vmlinux install
+.PHONY: all clean test unit-test kernel-test vm-test bench vmlinux install image fleet-test
 
 # The agent: every user/*.c except the test-only ones.
 USER_SRCS := $(wildcard user/*.c)
@@ -74,7 +74,12 @@ $(OUTPUT)/tests/ktest: tests/kernel/ktest.c tests/kernel/*.h | $(OUTPUT)/tests
 	$(call msg,TEST-CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/kernel $< -lz -o $@
 
-test-bins: bindwatch $(UNIT_BINS) $(OUTPUT)/tests/ktest
+# tests/fleet: Prometheus, the HTTP endpoint under abuse, the image under podman
+$(OUTPUT)/tests/fleet-binder: tests/fleet/binder.c | $(OUTPUT)/tests
+	$(call msg,TEST-CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
+
+test-bins: bindwatch $(UNIT_BINS) $(OUTPUT)/tests/ktest $(OUTPUT)/tests/fleet-binder
 .PHONY: test-bins
 
 unit-test: $(UNIT_BINS)
@@ -84,8 +89,11 @@ kernel-test: bindwatch $(OUTPUT)/tests/ktest
 	$(Q)$(OUTPUT)/tests/ktest ./bindwatch
 
 # The whole suite: unit, then kernel tests on every backend this kernel allows.
-test: bindwatch $(UNIT_BINS) $(OUTPUT)/tests/ktest
+test: bindwatch $(UNIT_BINS) $(OUTPUT)/tests/ktest $(OUTPUT)/tests/fleet-binder
 	$(Q)tests/run-all.sh
+
+fleet-test: bindwatch $(OUTPUT)/tests/fleet-binder
+	$(Q)tests/fleet/run.sh
 
 vm-test: bindwatch $(OUTPUT)/tests/ktest
 	$(Q)tests/vm/run.sh
@@ -93,6 +101,13 @@ vm-test: bindwatch $(OUTPUT)/tests/ktest
 bench: bindwatch
 	$(Q)$(MAKE) -s -C bench OUTPUT=$(abspath $(OUTPUT))/bench
 	$(Q)bench/run.sh
+
+# The container image, from scratch: the agent and the shared libraries ldd
+# names, nothing pulled from a registry (deploy/stage.sh, deploy/Containerfile).
+IMAGE ?= localhost/bindwatch:$(VERSION)
+image: bindwatch
+	$(Q)deploy/stage.sh bindwatch $(OUTPUT)/image
+	$(Q)podman build -q -t $(IMAGE) -f deploy/Containerfile $(OUTPUT)/image
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(VMLINUX_DIR)/vmlinux.h
