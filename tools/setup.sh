@@ -7,6 +7,6 @@ apt-get install -y -qq --no-install-recommends \
 	make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev linux-libc-dev \
 	bpftool iproute2 procps qemu-system-x86 busybox-static cpio \
 	libbpf-tools bpftrace libwireshark-data libssl-dev lsof ca-certificates >/dev/null
-# fleet: libmicrohttpd for --metrics; Prometheus, podman/runc, curl, jq for tests/fleet
+# fleet: libmicrohttpd for --metrics; Prometheus, podman/runc (catatonit: its pause image), curl, jq for tests/fleet
 apt-get install -y -qq --no-install-recommends \
-	libmicrohttpd-dev prometheus podman runc curl jq >/dev/null
+	libmicrohttpd-dev prometheus podman runc catatonit curl jq >/dev/null

@@ -31,11 +31,13 @@ done
 
 work=$(mktemp -d /tmp/bw-fleet.XXXXXX)
 pids=()
-ctr="" image=""
+ctr="" image="" kpod="" pause_made=""
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
 	[ -n "$ctr" ] && podman --runtime runc rm -f -t 5 "$ctr" >/dev/null 2>&1
+	[ -n "$kpod" ] && podman pod rm -f -t 5 "$kpod" >/dev/null 2>&1
+	[ -n "$pause_made" ] && podman rmi -f "$pause_made" >/dev/null 2>&1
 	[ -n "$image" ] && podman rmi -f "$image" >/dev/null 2>&1
 	rm -rf "$work"
 }
@@ -83,7 +85,7 @@ wait_http() {	# url, want code, seconds
 # --- the agent with --metrics, filtered to the binder
 # (picked before the agent starts: trying a port is a bind it would count)
 mport=$(pick_port) && pport=$(pick_port) && p1=$(pick_port) && p2=$(pick_port) &&
-	p3=$(pick_port) && cport=$(pick_port) && p5=$(pick_port) ||
+	p3=$(pick_port) && cport=$(pick_port) && p5=$(pick_port) && kport=$(pick_port) ||
 	{ bad fleet "no free unclaimed ports"; finish; }
 "$AGENT" --json --pid "$bpid" --metrics "127.0.0.1:$mport" >"$work/agent.out" 2>"$work/agent.err" &
 agent=$!
@@ -343,4 +345,61 @@ container_stage() {
 	fi
 }
 container_stage
+
+# The manifest itself through `podman kube play`: its pod template as a Pod,
+# changed only where podman cannot follow it (said at each change).  podman
+# 4.3 honours hostNetwork, capabilities, mounts, readOnlyRootFilesystem,
+# env and args, but not hostPID (the pod gets its own pid namespace), which
+# is why the run above uses the same flags by hand.
+kube_stage() {
+	[ -n "$image" ] || return 0	# the stage above said why
+	if ! command -v catatonit >/dev/null; then
+		skp "podman kube play" "catatonit is not installed (podman builds its pause image from it; tools/setup.sh installs it)"
+		return
+	fi
+	local pause had_pause t="$work/kube"
+	mkdir -p "$t/log"
+	pause="localhost/podman-pause:$(podman version --format '{{.Client.Version}}')-0"
+	podman image exists "$pause" && had_pause=1 || had_pause=""
+	# the template, as a Pod: the manifest's lines under "template:", less 4 spaces
+	awk 'BEGIN { print "apiVersion: v1\nkind: Pod" } f { sub(/^    /, ""); print } /^  template:/ { f = 1 }' \
+		deploy/daemonset.yaml |
+	# the downward API's status.hostIP and spec.nodeName: podman has neither
+	awk -v node="$(hostname)" 'skip > 0 { skip--; next }
+		/- name: (HOST_IP|NODE_NAME)/ { v = /HOST_IP/ ? "127.0.0.1" : node; sub(/ *#.*/, ""); print
+			sub(/- name: .*/, "  value: " v); print; skip = 3; next } { print }' |
+	# podman expands no $(VAR) in args; ports: podman refuses them with hostNetwork;
+	# the image under test, a free port, the log in the test's folder
+	sed -e "s|^metadata:|metadata:\n  name: bwkube-$$|" \
+	    -e "s|\"\$(HOST_IP):24630\"|\"127.0.0.1:$kport\", \"--pid\", \"$bpid\"|" \
+	    -e "s|image: localhost/bindwatch:.*|image: $image|" \
+	    -e "s|path: /var/log/bindwatch,|path: $t/log,|" \
+	    -e '/^      ports:/,/protocol: TCP/d' > "$t/pod.yaml"
+	# Kubernetes sets no rlimits; podman raises nproc past what these caps may
+	printf '[containers]\ndefault_ulimits = ["nproc=1024:1024", "nofile=4096:4096"]\n' > "$t/containers.conf"
+	kpod="bwkube-$$"
+	[ -n "$had_pause" ] || pause_made=$pause
+	# (from $t: kube play builds images from folders named like them in the cwd)
+	if ! (cd "$t" && CONTAINERS_CONF="$t/containers.conf" podman --runtime runc kube play pod.yaml) \
+		>"$t/play.log" 2>&1; then
+		bad "podman kube play" "$(tail -3 "$t/play.log")"
+		return
+	fi
+	if ! wait_http "http://127.0.0.1:$kport/healthz" 200 30; then
+		bad "podman kube play: healthz" "$(podman logs "$kpod-bindwatch" 2>&1 | tail -3)"
+		return
+	fi
+	[ "$(say tcp "$p5")" = ok ] && say closeall >/dev/null
+	local end=$(($(date +%s) + 10))
+	until grep -q "\"port\":$p5," "$t/log/bindwatch.log" 2>/dev/null || [ "$(date +%s)" -ge "$end" ]; do
+		sleep 0.3
+	done
+	if grep -q "\"pid\":$bpid,.*\"port\":$p5," "$t/log/bindwatch.log" 2>/dev/null &&
+	   podman logs "$kpod-bindwatch" 2>/dev/null | grep -q "\"pid\":$bpid,.*\"port\":$p5,"; then
+		ok "podman kube play of the manifest's pod template: healthz 200, the host's bind on stdout and in the hostPath log"
+	else
+		bad "podman kube play" "no bind of $p5 by $bpid: $(podman logs "$kpod-bindwatch" 2>&1 | tail -2 | cut -c1-200)"
+	fi
+}
+kube_stage
 finish
