@@ -55,7 +55,7 @@ pick_port() {
 	local p i
 	for i in $(seq 1 200); do
 		p=$((20000 + RANDOM % 9000))
-		"$AGENT" registry lookup "$p" 2>/dev/null | grep -q "no known claims" || continue
+		[[ "$("$AGENT" registry lookup "$p" 2>/dev/null)" == *"no known claims"* ]] || continue
 		[ "$(say free "$p")" = ok ] && { echo "$p"; return 0; }
 	done
 	return 1
@@ -331,14 +331,15 @@ container_stage() {
 	until grep -q "\"port\":$p5," "$work/clog/bindwatch.log" 2>/dev/null || [ "$(date +%s)" -ge "$end" ]; do
 		sleep 0.3
 	done
-	if grep '"event":"bind"' "$work/clog/bindwatch.log" | grep -q "\"pid\":$bpid,.*\"port\":$p5," &&
+	if [ "$(grep '"event":"bind"' "$work/clog/bindwatch.log" | grep -c "\"pid\":$bpid,.*\"port\":$p5,")" -gt 0 ] &&
 	   "$AGENT" log verify "$work/clog" >"$work/verify.out" 2>&1; then
 		ok "the sealed log is on the host path and verifies ($(cat "$work/verify.out"))"
 	else
 		bad "sealed log on the host path" "$(ls -la "$work/clog"; cat "$work/verify.out")"
 	fi
 	podman --runtime runc stop -t 10 "$ctr" >/dev/null 2>&1
-	if podman logs "$ctr" 2>/dev/null | tail -1 | grep -q '"event":"summary"'; then
+	podman logs "$ctr" > "$work/ctr.stdout" 2>/dev/null
+	if tail -1 "$work/ctr.stdout" | grep -q '"event":"summary"'; then
 		ok "SIGTERM from podman stop: summary line"
 	else
 		bad "podman stop" "no summary: $(podman logs "$ctr" 2>&1 | tail -2)"
@@ -394,11 +395,13 @@ kube_stage() {
 	until grep -q "\"port\":$p5," "$t/log/bindwatch.log" 2>/dev/null || [ "$(date +%s)" -ge "$end" ]; do
 		sleep 0.3
 	done
-	if grep -q "\"pid\":$bpid,.*\"port\":$p5," "$t/log/bindwatch.log" 2>/dev/null &&
-	   podman logs "$kpod-bindwatch" 2>/dev/null | grep -q "\"pid\":$bpid,.*\"port\":$p5,"; then
+	# (files and grep -c: grep -q leaving early would fail a pipe under pipefail)
+	podman logs "$kpod-bindwatch" > "$t/stdout" 2>&1
+	if [ "$(grep '"event":"bind"' "$t/log/bindwatch.log" 2>/dev/null | grep -c "\"pid\":$bpid,.*\"port\":$p5,")" -gt 0 ] &&
+	   [ "$(grep '"event":"bind"' "$t/stdout" | grep -c "\"pid\":$bpid,.*\"port\":$p5,")" -gt 0 ]; then
 		ok "podman kube play of the manifest's pod template: healthz 200, the host's bind on stdout and in the hostPath log"
 	else
-		bad "podman kube play" "no bind of $p5 by $bpid: $(podman logs "$kpod-bindwatch" 2>&1 | tail -2 | cut -c1-200)"
+		bad "podman kube play" "no bind of $p5 by $bpid: $(grep -c . "$t/stdout") lines on stdout, $(grep -c . "$t/log/bindwatch.log") in the log"
 	fi
 }
 kube_stage
