@@ -11,6 +11,7 @@
 #include "sink.h"
 
 struct ring_buffer;
+struct logw;
 
 struct monitor_opts {
 	struct bw_loader_opts load;
@@ -40,6 +41,7 @@ struct monitor_opts {
 		       const char **why);
 	void *on_load_ctx;
 	int drop_privs;		/* after attach and snapshot: see privs.h */
+	const struct logw *log;	/* the sealed log, for its record count; or NULL */
 };
 
 /*
