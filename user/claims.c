@@ -55,9 +55,9 @@ void claims_apply(const struct registry *reg, struct bw_record *r)
 	}
 	for (i = 0; i < top; i++) {
 		/* an IANA assignment alone is information: most ports are used by others */
-		struct bw_flag *f = flag__add(r, "claim",
-					      claim_sev_name(c[i]->kind == CLAIM_IANA ? SEV_INFO
-										  : c[i]->severity),
+		struct bw_flag *f = flag__add(r, BW_FLAG_CLAIM,
+					      c[i]->kind == CLAIM_IANA ? BW_SEV_INFO
+								       : (enum bw_severity)c[i]->severity,
 					      c[i]->name);
 		char who[40];
 
@@ -155,7 +155,7 @@ void claims_steal(const struct registry *reg, struct bw_record *r)
 	n = registry__lookup(reg, ev->port, PROTO_TCP, c, MAX_CLAIMS);
 	if (!n || c[0]->kind == CLAIM_IANA)
 		return;
-	f = flag__add(r, "ephemeral_steal", "warning", c[0]->name);
+	f = flag__add(r, BW_FLAG_EPHEMERAL_STEAL, BW_SEV_WARNING, c[0]->name);
 	if (!f)
 		return;
 	format_who(ev->comm, ev->pid, who, sizeof(who));

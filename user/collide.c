@@ -351,7 +351,7 @@ static void flag_collision(const struct collide *c, struct bw_record *r)
 	const struct bw_event *ev = &r->ev;
 	const struct bw_holder *h = r->nholders ? &r->holders[0] : NULL;
 	char me[64], them[64], ep[96], since[48], by[96] = "", full[128] = "";
-	struct bw_flag *f = flag__add(r, "collision", "error", NULL);
+	struct bw_flag *f = flag__add(r, BW_FLAG_COLLISION, BW_SEV_ERROR, NULL);
 	int n;
 
 	if (!f)
@@ -432,7 +432,8 @@ static int find_sharers(const struct port_entry *e, void *arg)
 		proc_cache__exe(s->c->procs, e->pid, s->now, exe, sizeof(exe));
 		replica = !strcmp(exe, s->r->exe) && e->d.uid == ev->uid &&
 			  e->cgroup_id == ev->cgroup_id && same_cmdline(e->pid, ev->pid);
-		f = flag__add(s->r, "reuseport_shared", replica ? "info" : "warning", NULL);
+		f = flag__add(s->r, BW_FLAG_REUSEPORT_SHARED,
+			      replica ? BW_SEV_INFO : BW_SEV_WARNING, NULL);
 		if (f)
 			snprintf(f->message, sizeof(f->message),
 				 "%s shares %s with %s through SO_REUSEPORT: %s", me, ep, them,
@@ -442,7 +443,7 @@ static int find_sharers(const struct port_entry *e, void *arg)
 	}
 	if (!s->done_dualstack && e->d.family != ev->family &&
 	    addr_is_any(ev->family, ev->addr) && addr_is_any(e->d.family, e->d.addr)) {
-		f = flag__add(s->r, "dualstack", "warning", NULL);
+		f = flag__add(s->r, BW_FLAG_DUALSTACK, BW_SEV_WARNING, NULL);
 		if (f)
 			snprintf(f->message, sizeof(f->message),
 				 "%s holds the %s wildcard of port %u/%s, %s holds the %s one: "
@@ -478,7 +479,7 @@ static void flag_ephemeral(struct collide *c, struct bw_record *r, int kernel_ch
 	np = ports_of_netns(c, r->ev.netns, r->ev.pid);
 	if (!port_is_ephemeral(np, r->ev.port))
 		return;
-	f = flag__add(r, "ephemeral", "warning", NULL);
+	f = flag__add(r, BW_FLAG_EPHEMERAL, BW_SEV_WARNING, NULL);
 	if (!f)
 		return;
 	format_who(r->ev.comm, r->ev.pid, me, sizeof(me));

@@ -5,6 +5,7 @@
 #include <time.h>
 #include "json_writer.h"
 #include "output.h"
+#include "flag.h"
 #include "holder.h"
 
 void format_ts(struct sbuf *sb, __u64 real_ns)
@@ -90,10 +91,8 @@ void output_json_holder(struct sbuf *sb, const struct bw_holder *h)
 static void json_flag(struct jw *w, const struct bw_flag *f)
 {
 	jw_start_object(w);
-	jw_name(w, "kind");
-	jw_string_n(w, f->kind, sizeof(f->kind));
-	jw_name(w, "severity");
-	jw_string_n(w, f->severity, sizeof(f->severity));
+	jw_string_field(w, "kind", flag_kind_name(f->kind));
+	jw_string_field(w, "severity", severity_name(f->severity));
 	if (f->service[0]) {
 		jw_name(w, "service");
 		jw_string_n(w, f->service, sizeof(f->service));
@@ -346,7 +345,8 @@ int output_text_record(struct sbuf *sb, const struct bw_record *r)
 			    h->port, h->listening ? "listening" : "bound");
 	}
 	for (i = 0; i < r->nflags; i++) {
-		sbuf_printf(sb, "  %s %s: ", r->flags[i].severity, r->flags[i].kind);
+		sbuf_printf(sb, "  %s %s: ", severity_name(r->flags[i].severity),
+			    flag_kind_name(r->flags[i].kind));
 		sbuf_term_str(sb, r->flags[i].message, sizeof(r->flags[i].message));
 		sbuf_putc(sb, '\n');
 	}

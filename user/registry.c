@@ -54,14 +54,25 @@ void registry__free(struct registry *r)
 	free(r);
 }
 
+/* The one table of claim kinds, read both ways: "@kind NAME" lines, list
+ * output and JSON. */
+static const char *const claim_kind_names[CLAIM_KIND_COUNT] = {
+	[CLAIM_IANA] = "iana",
+	[CLAIM_DEFACTO] = "defacto",
+	[CLAIM_SITE] = "site",
+};
+
 const char *claim_kind_name(__u8 kind)
 {
-	return kind == CLAIM_SITE ? "site" : kind == CLAIM_DEFACTO ? "defacto" : "iana";
+	return kind < CLAIM_KIND_COUNT ? claim_kind_names[kind] : "unknown";
 }
 
-const char *claim_sev_name(__u8 sev)
+int claim_kind_from_name(const char *name)
 {
-	return sev == SEV_ERROR ? "error" : sev == SEV_WARNING ? "warning" : "info";
+	for (int i = 0; i < CLAIM_KIND_COUNT; i++)
+		if (!strcmp(name, claim_kind_names[i]))
+			return i;
+	return -EINVAL;
 }
 
 /* The one protocol table: registry names, PROTO_* bits, IPPROTO_* numbers. */
@@ -260,6 +271,7 @@ int registry__add_text(struct registry *r, const char *file, const char *text, s
 	end = buf + strlen(file) + 1 + len;
 	for (line = buf + strlen(file) + 1; line < end; line = next) {
 		char *p, *name, *ports, *sev, *holders, *rest, *bar, detail[160] = "", ports_txt[32];
+		int sevn;
 		const char *why = NULL;
 		struct claim c;
 		size_t l;
@@ -300,18 +312,14 @@ int registry__add_text(struct registry *r, const char *file, const char *text, s
 		if (*p == '@') {
 			if (!strncmp(p, "@kind ", 6)) {
 				char *k = trim(p + 6);
+				int kn = claim_kind_from_name(k);
 
-				if (!strcmp(k, "iana"))
-					kind = CLAIM_IANA;
-				else if (!strcmp(k, "defacto"))
-					kind = CLAIM_DEFACTO;
-				else if (!strcmp(k, "site"))
-					kind = CLAIM_SITE;
-				else {
+				if (kn < 0) {
 					snprintf(detail, sizeof(detail),
 						 "unknown kind '%.32s' (want iana, defacto, site)", k);
 					goto bad;
 				}
+				kind = (enum claim_kind)kn;
 				continue;
 			}
 			snprintf(detail, sizeof(detail), "unknown directive '%.32s'", p);
@@ -335,17 +343,13 @@ int registry__add_text(struct registry *r, const char *file, const char *text, s
 		snprintf(ports_txt, sizeof(ports_txt), "%s", ports);
 		if (parse_ports(ports, &c, &why, detail, sizeof(detail)))
 			goto bad;
-		if (!strcmp(sev, "info"))
-			c.severity = SEV_INFO;
-		else if (!strcmp(sev, "warning"))
-			c.severity = SEV_WARNING;
-		else if (!strcmp(sev, "error"))
-			c.severity = SEV_ERROR;
-		else {
+		sevn = severity_from_name(sev);
+		if (sevn < 0) {
 			snprintf(detail, sizeof(detail),
 				 "unknown severity '%.20s' (want info, warning, error)", sev);
 			goto bad;
 		}
+		c.severity = (__u8)sevn;
 		c.holders = strcmp(holders, "-") ? holders : "";
 		bar = strstr(rest, "|");
 		if (bar) {
@@ -713,7 +717,7 @@ void claim_json(struct sbuf *sb, const struct claim *c)
 	else
 		sbuf_printf(sb, ",\"ports\":\"%u-%u\"", c->lo, c->hi);
 	sbuf_printf(sb, ",\"protos\":\"%s\",\"kind\":\"%s\",\"severity\":\"%s\",\"holders\":",
-		    protos, claim_kind_name(c->kind), claim_sev_name(c->severity));
+		    protos, claim_kind_name(c->kind), severity_name(c->severity));
 	sbuf_json_str(sb, c->holders, strlen(c->holders));
 	sbuf_puts(sb, ",\"description\":");
 	sbuf_json_str(sb, c->desc, strlen(c->desc));

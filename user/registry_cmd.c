@@ -34,7 +34,7 @@ static void print_claim(struct sbuf *sb, const struct claim *c, int json)
 	else
 		snprintf(ports, sizeof(ports), "%u-%u", c->lo, c->hi);
 	sbuf_printf(sb, "%-11s %-14s %-7s %-7s %-26s %s\n", ports, protos,
-		    claim_kind_name(c->kind), claim_sev_name(c->severity), c->name, c->desc);
+		    claim_kind_name(c->kind), severity_name(c->severity), c->name, c->desc);
 }
 
 int cmd_registry(int argc, char **argv)
