@@ -6,6 +6,7 @@
 #include <string.h>
 #include "claims.h"
 #include "flag.h"
+#include "json_writer.h"
 
 #define MAX_CLAIMS 8
 
@@ -70,18 +71,15 @@ void claims_apply(const struct registry *reg, struct bw_record *r)
 	}
 }
 
-void claims_json(struct sbuf *sb, unsigned short port, void *reg)
+void claims_json(struct jw *w, unsigned short port, void *reg)
 {
 	const struct claim *c[MAX_CLAIMS];
 	size_t n = reg ? registry__lookup(reg, port, 0, c, MAX_CLAIMS) : 0;
 
-	sbuf_putc(sb, '[');
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			sbuf_putc(sb, ',');
-		claim_json(sb, c[i]);
-	}
-	sbuf_putc(sb, ']');
+	jw_start_array(w);
+	for (size_t i = 0; i < n; i++)
+		claim_json(w, c[i]);
+	jw_end_array(w);
 }
 
 void claims_text(struct sbuf *sb, unsigned short port, void *reg)

@@ -13,6 +13,7 @@
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include "json_writer.h"
 #include "container.h"
 #include "runtime_json.h"
 
@@ -819,35 +820,34 @@ const struct container_info *container_cache__by_pid(struct container_cache *c, 
 	return found ? buf : NULL;
 }
 
-static void str_or_null(struct sbuf *sb, const char *key, const char *v)
-{
-	sbuf_printf(sb, ",\"%s\":", key);
-	if (v[0])
-		sbuf_json_str(sb, v, strlen(v));
-	else
-		sbuf_puts(sb, "null");
-}
+/* an empty field is null: "no name", not a name "" */
+#define STR_OR_NULL(w, info, field) \
+	jw_string_or_null_field(w, #field, (info)->field, sizeof((info)->field))
 
-void container_json(struct sbuf *sb, const struct container_info *info)
+void container_json(struct jw *w, const struct container_info *info)
 {
 	if (!info || !info->runtime[0]) {
-		sbuf_puts(sb, "null");
+		jw_null(w);
 		return;
 	}
-	sbuf_puts(sb, "{\"runtime\":");
-	sbuf_json_str(sb, info->runtime, strlen(info->runtime));
-	str_or_null(sb, "id", info->id);
-	str_or_null(sb, "name", info->name);
-	str_or_null(sb, "pod_uid", info->pod_uid);
-	str_or_null(sb, "pod", info->pod);
-	str_or_null(sb, "qos", info->qos);
-	str_or_null(sb, "unit", info->unit);
-	str_or_null(sb, "cgroup", info->cgroup);
-	str_or_null(sb, "source", info->source);
+	jw_start_object(w);
+	jw_name(w, "runtime");
+	jw_string_n(w, info->runtime, sizeof(info->runtime));
+	STR_OR_NULL(w, info, id);
+	STR_OR_NULL(w, info, name);
+	STR_OR_NULL(w, info, pod_uid);
+	STR_OR_NULL(w, info, pod);
+	STR_OR_NULL(w, info, qos);
+	STR_OR_NULL(w, info, unit);
+	STR_OR_NULL(w, info, cgroup);
+	STR_OR_NULL(w, info, source);
 	if (info->proxy_ip[0]) {
-		sbuf_puts(sb, ",\"proxy_for\":{\"ip\":");
-		sbuf_json_str(sb, info->proxy_ip, strlen(info->proxy_ip));
-		sbuf_printf(sb, ",\"port\":%u}", info->proxy_port);
+		jw_name(w, "proxy_for");
+		jw_start_object(w);
+		jw_name(w, "ip");
+		jw_string_n(w, info->proxy_ip, sizeof(info->proxy_ip));
+		jw_uint_field(w, "port", info->proxy_port);
+		jw_end_object(w);
 	}
-	sbuf_putc(sb, '}');
+	jw_end_object(w);
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "json_writer.h"
 #include "parse.h"
 #include "registry.h"
 
@@ -705,25 +706,27 @@ int claim_wants_cmdline(const struct claim *c)
 	return strchr(c->holders, '@') != NULL;
 }
 
-void claim_json(struct sbuf *sb, const struct claim *c)
+void claim_json(struct jw *w, const struct claim *c)
 {
-	char protos[32];
+	char protos[32], ports[16];
 
 	claim_protos_str(c->protos, protos, sizeof(protos));
-	sbuf_puts(sb, "{\"service\":");
-	sbuf_json_str(sb, c->name, strlen(c->name));
-	if (c->lo == c->hi)
-		sbuf_printf(sb, ",\"port\":%u", c->lo);
-	else
-		sbuf_printf(sb, ",\"ports\":\"%u-%u\"", c->lo, c->hi);
-	sbuf_printf(sb, ",\"protos\":\"%s\",\"kind\":\"%s\",\"severity\":\"%s\",\"holders\":",
-		    protos, claim_kind_name(c->kind), severity_name(c->severity));
-	sbuf_json_str(sb, c->holders, strlen(c->holders));
-	sbuf_puts(sb, ",\"description\":");
-	sbuf_json_str(sb, c->desc, strlen(c->desc));
-	sbuf_puts(sb, ",\"source\":");
-	sbuf_json_str(sb, c->source, strlen(c->source));
-	sbuf_printf(sb, ",\"file\":");
-	sbuf_json_str(sb, c->file, strlen(c->file));
-	sbuf_printf(sb, ",\"line\":%d}", c->line);
+	jw_start_object(w);
+	jw_string_field(w, "service", c->name);
+	if (c->lo == c->hi) {
+		jw_uint_field(w, "port", c->lo);
+	} else {
+		snprintf(ports, sizeof(ports), "%u-%u", c->lo, c->hi);
+		jw_string_field(w, "ports", ports);
+	}
+	jw_string_field(w, "protos", protos);
+	jw_string_field(w, "kind", claim_kind_name(c->kind));
+	jw_string_field(w, "severity", severity_name(c->severity));
+	jw_string_field(w, "holders", c->holders);
+	jw_string_field(w, "description", c->desc);
+	jw_string_field(w, "source", c->source);
+	jw_string_field(w, "file", c->file);
+	jw_name(w, "line");
+	jw_int(w, c->line);
+	jw_end_object(w);
 }

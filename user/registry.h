@@ -91,7 +91,8 @@ const char *claim_kind_name(__u8 kind);
 int claim_kind_from_name(const char *name);
 void claim_protos_str(__u8 protos, char *buf, size_t len);
 
-/* A JSON object for the claim. */
-void claim_json(struct sbuf *sb, const struct claim *c);
+struct jw;
+/* The claim as the next JSON value of w: an object. */
+void claim_json(struct jw *w, const struct claim *c);
 
 #endif
