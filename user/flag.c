@@ -1,7 +1,7 @@
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include "flag.h"
+#include "names.h"
 
 /* The one table of flag kinds, read both ways; these strings are the NDJSON
  * contract ("kind":"collision"). */
@@ -16,15 +16,12 @@ static const char *const kind_names[BW_FLAG_KIND_COUNT] = {
 
 const char *flag_kind_name(enum bw_flag_kind kind)
 {
-	return (unsigned)kind < BW_FLAG_KIND_COUNT ? kind_names[kind] : "unknown";
+	return names__name(kind_names, NAMES_LEN(kind_names), kind);
 }
 
 int flag_kind_from_name(const char *name)
 {
-	for (int i = 0; i < BW_FLAG_KIND_COUNT; i++)
-		if (!strcmp(name, kind_names[i]))
-			return i;
-	return -EINVAL;
+	return names__index(kind_names, NAMES_LEN(kind_names), name);
 }
 
 struct bw_flag *flag__add(struct bw_record *r, enum bw_flag_kind kind,

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "json_writer.h"
+#include "names.h"
 #include "parse.h"
 #include "registry.h"
 
@@ -65,15 +66,12 @@ static const char *const claim_kind_names[CLAIM_KIND_COUNT] = {
 
 const char *claim_kind_name(__u8 kind)
 {
-	return kind < CLAIM_KIND_COUNT ? claim_kind_names[kind] : "unknown";
+	return names__name(claim_kind_names, NAMES_LEN(claim_kind_names), kind);
 }
 
 int claim_kind_from_name(const char *name)
 {
-	for (int i = 0; i < CLAIM_KIND_COUNT; i++)
-		if (!strcmp(name, claim_kind_names[i]))
-			return i;
-	return -EINVAL;
+	return names__index(claim_kind_names, NAMES_LEN(claim_kind_names), name);
 }
 
 /* The one protocol table: registry names, PROTO_* bits, IPPROTO_* numbers. */

@@ -1,5 +1,4 @@
-#include <errno.h>
-#include <string.h>
+#include "names.h"
 #include "severity.h"
 
 /* The one table, read both ways; these strings are the NDJSON contract. */
@@ -11,13 +10,10 @@ static const char *const names[BW_SEV_COUNT] = {
 
 const char *severity_name(enum bw_severity s)
 {
-	return (unsigned)s < BW_SEV_COUNT ? names[s] : "unknown";
+	return names__name(names, NAMES_LEN(names), s);
 }
 
 int severity_from_name(const char *name)
 {
-	for (int i = 0; i < BW_SEV_COUNT; i++)
-		if (!strcmp(name, names[i]))
-			return i;
-	return -EINVAL;
+	return names__index(names, NAMES_LEN(names), name);
 }
