@@ -21,7 +21,8 @@ struct docker_meta {
 /*
  * Read the whole file at path into a malloc'd NUL-terminated buffer (*buf,
  * caller frees).  0, -EFBIG over RUNTIME_JSON_MAX, or -errno.  Refuses
- * anything that is not a regular file (no FIFOs that block the agent).
+ * anything that is not a regular file (no FIFOs that block the agent) and
+ * symbolic links: file__read_whole() with O_NOFOLLOW.
  */
 int runtime_json_read(const char *path, char **buf, size_t *len);
 
