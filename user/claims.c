@@ -1,33 +1,13 @@
 #include <errno.h>
-#include <fcntl.h>
-#include <unistd.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include "claims.h"
 #include "flag.h"
 #include "json_writer.h"
+#include "proc.h"
 
 #define MAX_CLAIMS 8
-
-/* /proc/PID/cmdline, words NUL-separated; its length, or -1. */
-static ssize_t read_cmdline(__u32 pid, char *buf, size_t len)
-{
-	char path[64];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%u/cmdline", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	return n;
-}
 
 void claims_apply(const struct registry *reg, struct bw_record *r)
 {
@@ -48,7 +28,7 @@ void claims_apply(const struct registry *reg, struct bw_record *r)
 	/* only the strongest layer speaks: site over de facto over IANA */
 	for (top = 0; top < n && c[top]->kind == c[0]->kind; top++) {
 		if (claim_wants_cmdline(c[top]) && cmdlen < 0)
-			cmdlen = read_cmdline(ev->pid, cmdline, sizeof(cmdline));
+			cmdlen = proc_read_cmdline(ev->pid, cmdline, sizeof(cmdline));
 		if (claim_holder_matches_cmdline(c[top], ev->comm, r->exe,
 						 cmdlen > 0 ? cmdline : NULL,
 						 cmdlen > 0 ? (size_t)cmdlen : 0))

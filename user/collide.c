@@ -394,22 +394,13 @@ struct share_ctx {
 	int done_reuseport, done_dualstack;
 };
 
+/* the first 512 bytes decide: replicas share their command line whole */
 static int same_cmdline(__u32 a, __u32 b)
 {
-	char pa[64], pb[64], ba[512], bb[512];
-	ssize_t na, nb;
-	int fa, fb;
+	char ba[513], bb[513];
+	ssize_t na = proc_read_cmdline(a, ba, sizeof(ba));
+	ssize_t nb = proc_read_cmdline(b, bb, sizeof(bb));
 
-	snprintf(pa, sizeof(pa), "/proc/%u/cmdline", a);
-	snprintf(pb, sizeof(pb), "/proc/%u/cmdline", b);
-	fa = open(pa, O_RDONLY | O_CLOEXEC);
-	fb = open(pb, O_RDONLY | O_CLOEXEC);
-	na = fa >= 0 ? read(fa, ba, sizeof(ba)) : -1;
-	nb = fb >= 0 ? read(fb, bb, sizeof(bb)) : -1;
-	if (fa >= 0)
-		close(fa);
-	if (fb >= 0)
-		close(fb);
 	return na > 0 && na == nb && !memcmp(ba, bb, (size_t)na);
 }
 

@@ -13,7 +13,9 @@
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include "file.h"
 #include "json_writer.h"
+#include "proc.h"
 #include "container.h"
 #include "runtime_json.h"
 
@@ -203,19 +205,6 @@ void container_cache__free(struct container_cache *c)
 	free(c);
 }
 
-/* A small file into buf, NUL-terminated; its length, or -1. */
-static ssize_t read_small(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = 0;
-	return n;
-}
 
 /* Docker's own file about one container, parsed whole; 0 or -errno. */
 static int docker_meta_of(const struct container_cache *c, const char *id,
@@ -518,15 +507,6 @@ int container_cache__watching(const struct container_cache *c)
 
 /* ---- runtime port reservations: docker-proxy, podman */
 
-/* /proc/PID/cmdline as NUL-separated words; its length, or -1. */
-static ssize_t read_cmdline(__u32 pid, char *buf, size_t len)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/%u/cmdline", pid);
-	return read_small(path, buf, len);
-}
-
 /* The value after option name in a cmdline ("-opt V", "--opt V", "--opt=V"). */
 static const char *cmdline_opt(const char *buf, ssize_t n, const char *name)
 {
@@ -560,7 +540,7 @@ static int proc_is_root_exe(__u32 pid, const char *const *paths, const char *ext
 		return -ENOENT;
 	exe[n] = 0;
 	snprintf(path, sizeof(path), "/proc/%u/status", pid);
-	if (read_small(path, status, sizeof(status)) <= 0 || !(u = strstr(status, "\nUid:")) ||
+	if (file__read_small(path, status, sizeof(status)) <= 0 || !(u = strstr(status, "\nUid:")) ||
 	    sscanf(u + 5, "%u %u", &ruid, &euid) != 2)
 		return -ENOENT;
 	if (ruid || euid)
@@ -581,10 +561,10 @@ static void configured_proxy_path(__u32 pid, char *buf, size_t len)
 
 	buf[0] = 0;
 	snprintf(path, sizeof(path), "/proc/%u/status", pid);
-	if (read_small(path, status, sizeof(status)) <= 0 || !(p = strstr(status, "\nPPid:")) ||
+	if (file__read_small(path, status, sizeof(status)) <= 0 || !(p = strstr(status, "\nPPid:")) ||
 	    sscanf(p + 6, "%u", &ppid) != 1 || !ppid)
 		return;
-	n = read_cmdline(ppid, cmd, sizeof(cmd));
+	n = proc_read_cmdline(ppid, cmd, sizeof(cmd));
 	if (n > 0 && (v = cmdline_opt(cmd, n, "userland-proxy-path")))
 		snprintf(buf, len, "%s", v);
 }
@@ -643,7 +623,7 @@ static int proxy_target(const struct container_cache *c, __u32 pid, struct conta
 	configured_proxy_path(pid, conf, sizeof(conf));
 	if (proc_is_root_exe(pid, proxy_paths, conf) != 1)
 		return 0;
-	n = read_cmdline(pid, buf, sizeof(buf));
+	n = proc_read_cmdline(pid, buf, sizeof(buf));
 	if (n <= 0 || !(ip = cmdline_opt(buf, n, "container-ip")))
 		return 0;
 	snprintf(info->proxy_ip, sizeof(info->proxy_ip), "%s", ip);
@@ -671,7 +651,7 @@ static int podman_target(const struct container_cache *c, __u32 pid, struct cont
 
 	if (proc_is_root_exe(pid, podman_paths, NULL) != 1)
 		return 0;
-	n = read_cmdline(pid, buf, sizeof(buf));
+	n = proc_read_cmdline(pid, buf, sizeof(buf));
 	if (n <= 0 || !(name = cmdline_opt(buf, n, "name")))
 		return 0;
 	memset(info, 0, sizeof(*info));
@@ -748,7 +728,7 @@ static int conmon_target(const struct container_cache *c, __u32 pid, struct cont
 
 	if (proc_is_root_exe(pid, conmon_paths, NULL) != 1)
 		return 0;
-	n = read_cmdline(pid, buf, sizeof(buf));
+	n = proc_read_cmdline(pid, buf, sizeof(buf));
 	if (n <= 0 || !(id = cmdline_opt(buf, n, "c")) || !is_hex_id(id, strlen(id)))
 		return 0;
 	memset(info, 0, sizeof(*info));

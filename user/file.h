@@ -3,6 +3,7 @@
 #define BW_FILE_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /*
  * Read the whole file at path into a malloc'd buffer with a NUL after the
@@ -14,5 +15,13 @@
  * 0 or -errno; *buf is NULL on error.
  */
 int file__read_whole(const char *path, size_t max, int oflags, char **buf, size_t *len);
+
+/*
+ * The start of a kernel-made file (/proc, /sys): one read() of at most
+ * len - 1 bytes into buf, NUL-terminated (buf is "" on error).  For files
+ * whose useful part is known to fit; the caller sizes buf for it.  The
+ * number of bytes read, or -errno.
+ */
+ssize_t file__read_small(const char *path, char *buf, size_t len);
 
 #endif

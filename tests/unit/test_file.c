@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "file.h"
+#include "proc.h"
 #include "tap.h"
 
 static int put(const char *path, const char *s, size_t n)
@@ -63,6 +64,26 @@ int main(void)
 
 	err = file__read_whole("/nonexistent/bw", 7, 0, &buf, &len);
 	CHECK(err == -ENOENT, "missing: %d", err);
+
+	/* file__read_small: the start of a file, NUL-terminated, or -errno */
+	{
+		char small[4];
+
+		CHECK(put(f, "123456", 6) == 0, "write");
+		CHECK(file__read_small(f, small, sizeof(small)) == 3 && !strcmp(small, "123"),
+		      "small read: '%s'", small);
+		CHECK(file__read_small("/nonexistent/bw", small, sizeof(small)) == -ENOENT &&
+			      !small[0], "missing file is not -ENOENT with an empty buffer");
+		CHECK(file__read_small(sub, small, sizeof(small)) == -EISDIR, "directory");
+	}
+
+	{
+		char cmd[256];
+		ssize_t n = proc_read_cmdline((__u32)getpid(), cmd, sizeof(cmd));
+
+		CHECK(n > 0 && strstr(cmd, "test_file") != NULL, "own cmdline: %zd '%s'", n, cmd);
+		CHECK(proc_read_cmdline(0x7ffffffe, cmd, sizeof(cmd)) == -ENOENT, "no such pid");
+	}
 
 	unlink(f);
 	unlink(fifo);
