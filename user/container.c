@@ -205,6 +205,15 @@ void container_cache__free(struct container_cache *c)
 	free(c);
 }
 
+/*
+ * A runtime's JSON file whole into a malloc'd buffer: bounded, regular files
+ * only (no FIFO blocks the agent), and never through a link, since the
+ * runtimes' folders are not ours.  0, -EFBIG, or -errno.
+ */
+static int runtime_file_read(const char *path, char **buf, size_t *len)
+{
+	return file__read_whole(path, RUNTIME_JSON_MAX, O_NOFOLLOW, buf, len);
+}
 
 /* Docker's own file about one container, parsed whole; 0 or -errno. */
 static int docker_meta_of(const struct container_cache *c, const char *id,
@@ -219,7 +228,7 @@ static int docker_meta_of(const struct container_cache *c, const char *id,
 		return -EINVAL;
 	snprintf(path, sizeof(path), "%s/var/lib/docker/containers/%s/config.v2.json",
 		 c->data_root, id);
-	err = runtime_json_read(path, &buf, &len);
+	err = runtime_file_read(path, &buf, &len);
 	if (err)
 		return err;
 	err = runtime_docker_parse(buf, len, m);
@@ -244,7 +253,7 @@ static int podman_store(const struct container_cache *c, char **buf, size_t *len
 
 	snprintf(path, sizeof(path),
 		 "%s/var/lib/containers/storage/overlay-containers/containers.json", c->data_root);
-	return runtime_json_read(path, buf, len);
+	return runtime_file_read(path, buf, len);
 }
 
 static void podman_name(const struct container_cache *c, struct container_info *info)
@@ -691,7 +700,7 @@ static int docker_by_host_port(const struct container_cache *c, __u16 port, cons
 		if (!is_hex_id(e->d_name, strlen(e->d_name)))
 			continue;
 		snprintf(path, sizeof(path), "%s/%.64s/hostconfig.json", dir, e->d_name);
-		if (runtime_json_read(path, &buf, &len))
+		if (runtime_file_read(path, &buf, &len))
 			continue;
 		hit = runtime_docker_binds_port(buf, len, port, proto) == 1;
 		free(buf);

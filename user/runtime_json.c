@@ -1,17 +1,9 @@
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
-#include "file.h"
 #include "runtime_json.h"
-
-int runtime_json_read(const char *path, char **buf, size_t *len)
-{
-	/* the runtimes' folders are not ours: never follow a link out of them */
-	return file__read_whole(path, RUNTIME_JSON_MAX, O_NOFOLLOW, buf, len);
-}
 
 static void copy_str(json_t *v, char *dst, size_t len)
 {
