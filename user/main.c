@@ -1,7 +1,6 @@
 /* bindwatch: argv -> the subcommand that does the work (a table, as bpftool's
  * main.c has one), and the wiring of the watch: options -> sinks -> loop. */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -12,6 +11,7 @@
 #include <bpf/libbpf.h>
 #include "cgroup2.h"
 #include "claims.h"
+#include "file.h"
 #include "log.h"
 #include "logfile.h"
 #include "logread.h"
@@ -204,39 +204,25 @@ static int preflight(void)
 	return 0;
 }
 
-/* The whole key file, or a refusal: a key cut short would be another key. */
+/*
+ * The whole key file, or a refusal: a key cut short would be another key.
+ * *len: the room in key on entry, the key's length on return.
+ */
 static int read_key(const char *path, unsigned char *key, size_t *len)
 {
-	struct stat st;
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
+	char *buf = NULL;
+	size_t n = 0;
+	int err = file__read_whole(path, *len, 0, &buf, &n);
 
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st)) {
-		err = -errno;
-		goto cleanup;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		err = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
-		goto cleanup;
-	}
-	if ((size_t)st.st_size > *len) {
-		err = -EFBIG;
-		goto cleanup;
-	}
-	n = read(fd, key, *len);
-	if (n < 0) {
-		err = -errno;
-		goto cleanup;
-	}
-	if (!n) {
+	if (!err && !n)
 		err = -ENODATA;
-		goto cleanup;
+	if (!err) {
+		memcpy(key, buf, n);
+		*len = n;
 	}
-	*len = (size_t)n;
-cleanup:
-	close(fd);
+	if (buf)
+		explicit_bzero(buf, n);	/* key material: no copy left in the heap */
+	free(buf);
 	return err;
 }
 

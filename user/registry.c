@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "json_writer.h"
+#include "names.h"
 #include "parse.h"
 #include "registry.h"
 
@@ -54,14 +56,22 @@ void registry__free(struct registry *r)
 	free(r);
 }
 
+/* The one table of claim kinds, read both ways: "@kind NAME" lines, list
+ * output and JSON. */
+static const char *const claim_kind_names[CLAIM_KIND_COUNT] = {
+	[CLAIM_IANA] = "iana",
+	[CLAIM_DEFACTO] = "defacto",
+	[CLAIM_SITE] = "site",
+};
+
 const char *claim_kind_name(__u8 kind)
 {
-	return kind == CLAIM_SITE ? "site" : kind == CLAIM_DEFACTO ? "defacto" : "iana";
+	return names__name(claim_kind_names, NAMES_LEN(claim_kind_names), kind);
 }
 
-const char *claim_sev_name(__u8 sev)
+int claim_kind_from_name(const char *name)
 {
-	return sev == SEV_ERROR ? "error" : sev == SEV_WARNING ? "warning" : "info";
+	return names__index(claim_kind_names, NAMES_LEN(claim_kind_names), name);
 }
 
 /* The one protocol table: registry names, PROTO_* bits, IPPROTO_* numbers. */
@@ -260,6 +270,7 @@ int registry__add_text(struct registry *r, const char *file, const char *text, s
 	end = buf + strlen(file) + 1 + len;
 	for (line = buf + strlen(file) + 1; line < end; line = next) {
 		char *p, *name, *ports, *sev, *holders, *rest, *bar, detail[160] = "", ports_txt[32];
+		int sevn;
 		const char *why = NULL;
 		struct claim c;
 		size_t l;
@@ -300,18 +311,14 @@ int registry__add_text(struct registry *r, const char *file, const char *text, s
 		if (*p == '@') {
 			if (!strncmp(p, "@kind ", 6)) {
 				char *k = trim(p + 6);
+				int kn = claim_kind_from_name(k);
 
-				if (!strcmp(k, "iana"))
-					kind = CLAIM_IANA;
-				else if (!strcmp(k, "defacto"))
-					kind = CLAIM_DEFACTO;
-				else if (!strcmp(k, "site"))
-					kind = CLAIM_SITE;
-				else {
+				if (kn < 0) {
 					snprintf(detail, sizeof(detail),
 						 "unknown kind '%.32s' (want iana, defacto, site)", k);
 					goto bad;
 				}
+				kind = (enum claim_kind)kn;
 				continue;
 			}
 			snprintf(detail, sizeof(detail), "unknown directive '%.32s'", p);
@@ -335,17 +342,13 @@ int registry__add_text(struct registry *r, const char *file, const char *text, s
 		snprintf(ports_txt, sizeof(ports_txt), "%s", ports);
 		if (parse_ports(ports, &c, &why, detail, sizeof(detail)))
 			goto bad;
-		if (!strcmp(sev, "info"))
-			c.severity = SEV_INFO;
-		else if (!strcmp(sev, "warning"))
-			c.severity = SEV_WARNING;
-		else if (!strcmp(sev, "error"))
-			c.severity = SEV_ERROR;
-		else {
+		sevn = severity_from_name(sev);
+		if (sevn < 0) {
 			snprintf(detail, sizeof(detail),
 				 "unknown severity '%.20s' (want info, warning, error)", sev);
 			goto bad;
 		}
+		c.severity = (__u8)sevn;
 		c.holders = strcmp(holders, "-") ? holders : "";
 		bar = strstr(rest, "|");
 		if (bar) {
@@ -701,25 +704,27 @@ int claim_wants_cmdline(const struct claim *c)
 	return strchr(c->holders, '@') != NULL;
 }
 
-void claim_json(struct sbuf *sb, const struct claim *c)
+void claim_json(struct jw *w, const struct claim *c)
 {
-	char protos[32];
+	char protos[32], ports[16];
 
 	claim_protos_str(c->protos, protos, sizeof(protos));
-	sbuf_puts(sb, "{\"service\":");
-	sbuf_json_str(sb, c->name, strlen(c->name));
-	if (c->lo == c->hi)
-		sbuf_printf(sb, ",\"port\":%u", c->lo);
-	else
-		sbuf_printf(sb, ",\"ports\":\"%u-%u\"", c->lo, c->hi);
-	sbuf_printf(sb, ",\"protos\":\"%s\",\"kind\":\"%s\",\"severity\":\"%s\",\"holders\":",
-		    protos, claim_kind_name(c->kind), claim_sev_name(c->severity));
-	sbuf_json_str(sb, c->holders, strlen(c->holders));
-	sbuf_puts(sb, ",\"description\":");
-	sbuf_json_str(sb, c->desc, strlen(c->desc));
-	sbuf_puts(sb, ",\"source\":");
-	sbuf_json_str(sb, c->source, strlen(c->source));
-	sbuf_printf(sb, ",\"file\":");
-	sbuf_json_str(sb, c->file, strlen(c->file));
-	sbuf_printf(sb, ",\"line\":%d}", c->line);
+	jw_start_object(w);
+	jw_string_field(w, "service", c->name);
+	if (c->lo == c->hi) {
+		jw_uint_field(w, "port", c->lo);
+	} else {
+		snprintf(ports, sizeof(ports), "%u-%u", c->lo, c->hi);
+		jw_string_field(w, "ports", ports);
+	}
+	jw_string_field(w, "protos", protos);
+	jw_string_field(w, "kind", claim_kind_name(c->kind));
+	jw_string_field(w, "severity", severity_name(c->severity));
+	jw_string_field(w, "holders", c->holders);
+	jw_string_field(w, "description", c->desc);
+	jw_string_field(w, "source", c->source);
+	jw_string_field(w, "file", c->file);
+	jw_name(w, "line");
+	jw_int(w, c->line);
+	jw_end_object(w);
 }

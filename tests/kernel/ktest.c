@@ -2120,6 +2120,7 @@ static int t_daemon_syslog(void)
 
 #include "t_arch.c"
 #include "t_containers.c"
+#include "t_arch2.c"
 
 static const struct { const char *name; int (*fn)(void); } tests[] = {
 	{ "bind_tcp4", t_tcp4 },
@@ -2176,6 +2177,8 @@ static const struct { const char *name; int (*fn)(void); } tests[] = {
 	{ "python_claim_cmdline", t_python_claim_cmdline },
 	{ "who_comm_newline", t_who_comm_newline },
 	{ "exe_long_path", t_exe_long_path },
+	/* architecture, second pass */
+	{ "key_file_fifo", t_key_file_fifo },
 };
 
 int main(int argc, char **argv)
