@@ -70,7 +70,7 @@ $(OUTPUT)/tests/test_%: tests/unit/test_%.c tests/unit/tap.h $(LIB_OBJS) $(OUTPU
 	$(call msg,TEST-CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(LIB_OBJS) $(OUTPUT)/registry_data.o $(LDLIBS) -o $@
 
-$(OUTPUT)/tests/ktest: tests/kernel/ktest.c tests/kernel/*.h | $(OUTPUT)/tests
+$(OUTPUT)/tests/ktest: tests/kernel/ktest.c tests/kernel/*.h $(wildcard tests/kernel/t_*.c) | $(OUTPUT)/tests
 	$(call msg,TEST-CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/kernel $< -lz -o $@
 

@@ -13,6 +13,7 @@
 #include "monitor.h"
 #include "parse.h"
 #include "who.h"
+#include "keyfile.h"
 #include "logfile.h"
 #include "logread.h"
 #include "snapshot.h"
@@ -59,7 +60,7 @@ static void usage(FILE *f)
 "       bindwatch who PORT|--all [--json] [--netns NAME]   who holds a port now\n"
 "       bindwatch registry lookup PORT[/PROTO] | list | check FILE...\n"
 "       bindwatch daemon [--log-dir DIR] [OPTIONS]   the forensic log service\n"
-"       bindwatch log verify [DIR]   bindwatch history PORT [--since T] [--until T]\n"
+"       bindwatch log verify [DIR] [--anchor SEQ:HASH]   bindwatch history PORT [--since T] [--until T]\n"
 "\n"
 "Options:\n"
 "  --json                 NDJSON on stdout (ready line, events, summary)\n"
@@ -240,24 +241,9 @@ static int d_hup(void *ctx)
 	return ret;
 }
 
-static int read_key(const char *path, unsigned char *key, size_t *len)
-{
-	FILE *f = fopen(path, "re");
-	size_t n;
-
-	if (!f)
-		return -errno;
-	n = fread(key, 1, *len, f);
-	fclose(f);
-	if (!n)
-		return -ENODATA;
-	*len = n;
-	return 0;
-}
-
 static int cmd_watch(int argc, char **argv, int daemon)
 {
-	struct logw_opts lo = { "/var/log/bindwatch", 1000, 1000, 64u << 20, 10, NULL, 0 };
+	struct logw_opts lo = { "/var/log/bindwatch", 1000, 1000, 64u << 20, 10, NULL, 0, 0 };
 	static unsigned char key[1024];
 	struct daemon_ctx dctx;
 	struct bw_line_sink sink;
@@ -455,7 +441,7 @@ static int cmd_watch(int argc, char **argv, int daemon)
 			err = read_key(key_file, key, &klen);
 			if (err) {
 				p_err("failed to read key file '%s' (--key-file): %s", key_file,
-				      strerror(-err));
+				      key_file_error(err));
 				registry__free(reg);
 				return 1;
 			}
@@ -496,22 +482,29 @@ static int cmd_watch(int argc, char **argv, int daemon)
 	return 0;
 }
 
-/* bindwatch log verify [DIR] [--key-file F] */
+/* bindwatch log verify [DIR] [--key-file F] [--anchor SEQ:HASH] */
 static int cmd_log(int argc, char **argv)
 {
 	static unsigned char key[1024];
 	const char *dir = "/var/log/bindwatch", *kf = NULL;
+	struct log_anchor anchor, *ap = NULL;
 	size_t klen = sizeof(key);
 	int i, err;
 
 	if (argc < 2 || strcmp(argv[1], "verify")) {
-		fprintf(stderr, "Usage: bindwatch log verify [DIR] [--key-file FILE]\n");
+		fprintf(stderr, "Usage: bindwatch log verify [DIR] [--key-file FILE] "
+			"[--anchor SEQ:HASH]\n");
 		return 2;
 	}
 	for (i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--key-file") && i + 1 < argc)
 			kf = argv[++i];
-		else if (argv[i][0] != '-')
+		else if (!strcmp(argv[i], "--anchor") && i + 1 < argc) {
+			if (log_anchor_parse(argv[++i], &anchor))
+				return bad_value("--anchor", argv[i],
+						 "SEQ:HASH, as the daemon's \"log anchor\" syslog line");
+			ap = &anchor;
+		} else if (argv[i][0] != '-')
 			dir = argv[i];
 		else {
 			p_err("log verify: unknown option '%s'", argv[i]);
@@ -519,10 +512,10 @@ static int cmd_log(int argc, char **argv)
 		}
 	}
 	if (kf && (err = read_key(kf, key, &klen))) {
-		p_err("failed to read key file '%s' (--key-file): %s", kf, strerror(-err));
+		p_err("failed to read key file '%s' (--key-file): %s", kf, key_file_error(err));
 		return 1;
 	}
-	return log_verify(dir, kf ? key : NULL, kf ? klen : 0, 0);
+	return log_verify(dir, kf ? key : NULL, kf ? klen : 0, ap, 0);
 }
 
 /* bindwatch history PORT [--since T] [--until T] [--json] [--log-dir DIR] */

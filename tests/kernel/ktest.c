@@ -1882,7 +1882,7 @@ static int t_log_full_disk(void)
 
 	if (!mkdtemp(dir))
 		return T_FAIL;
-	snprintf(cmd, sizeof(cmd), "mount -t tmpfs -o size=64k bwfull %s", dir);
+	snprintf(cmd, sizeof(cmd), "mount -t tmpfs -o size=64k,mode=0700 bwfull %s", dir);
 	if (system(cmd))
 		SKIP("cannot mount a tmpfs here");
 	if (!daemon_start(&d, dir, extra))
@@ -1892,7 +1892,14 @@ static int t_log_full_disk(void)
 	daemon_stop(&d, err, sizeof(err));
 	check_true(strstr(err, "failed to write log") && strstr(err, "No space left"),
 		   "no clear message about the full disk");
-	check_true(verify_rc(dir, out, sizeof(out)) == 0, "the log on a full disk is corrupt");
+	/* the chain holds; the stop record did not fit either, and verify says so */
+	{
+		int rc = verify_rc(dir, out, sizeof(out));
+
+		check_true(rc == 0 || (rc == 1 && strstr(out, "without a clean stop record") &&
+				       !strstr(out, ": record ")),
+			   "the log on a full disk is corrupt");
+	}
 out:
 	snprintf(cmd, sizeof(cmd), "umount %s; rmdir %s", dir, dir);
 	if (system(cmd)) {
@@ -2085,6 +2092,8 @@ static int t_daemon_syslog(void)
 	return T_PASS;
 }
 
+#include "t_log.c"
+
 static const struct { const char *name; int (*fn)(void); } tests[] = {
 	{ "bind_tcp4", t_tcp4 },
 	{ "bind_udp4", t_udp4 },
@@ -2126,6 +2135,11 @@ static const struct { const char *name; int (*fn)(void); } tests[] = {
 	{ "ephemeral_steal", t_ephemeral_steal },
 	{ "docker_proxy_holder", t_docker_proxy },
 	{ "daemon_syslog", t_daemon_syslog },
+	/* log */
+	{ "log_second_daemon", t_log_second_daemon },
+	{ "log_links_refused", t_log_links_refused },
+	{ "log_kill_and_torn", t_log_kill_and_torn },
+	{ "log_key_file", t_log_key_file },
 };
 
 int main(int argc, char **argv)

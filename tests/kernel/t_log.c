@@ -1,0 +1,141 @@
+/* The sealed log against the real daemon (issue 12): a second daemon on one
+ * directory, links and loose modes refused, a SIGKILL and a torn tail, key
+ * files.  #included by ktest.c before its tests[] table. */
+
+/* bindwatch daemon on dir for a second; its exit code, what it said in out. */
+static int daemon_once(const char *dir, const char *extra1, const char *extra2, char *out,
+		       size_t n)
+{
+	const char *args[10];
+	int i = 0;
+
+	args[i++] = "daemon";
+	args[i++] = "--log-dir";
+	args[i++] = dir;
+	args[i++] = "--duration";
+	args[i++] = "1";
+	if (backend_arg) {
+		args[i++] = "--backend";
+		args[i++] = backend_arg;
+	}
+	if (extra1)
+		args[i++] = extra1;
+	if (extra2)
+		args[i++] = extra2;
+	args[i] = NULL;
+	return run_agent_out(args, out, n);
+}
+
+static void rm_rf(const char *dir)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd)) {
+	}
+}
+
+/* 4. a second daemon on the same directory is refused, the chain stays one */
+static int t_log_second_daemon(void)
+{
+	char dir[] = "/tmp/bw-log2-XXXXXX", err[4096], out[4096];
+	struct daemon_run d;
+	int rc;
+
+	if (!mkdtemp(dir) || !daemon_start(&d, dir, NULL))
+		return T_FAIL;
+	rc = daemon_once(dir, NULL, NULL, out, sizeof(out));
+	daemon_stop(&d, err, sizeof(err));
+	check_true(rc == 1, "a second daemon on one log dir was not refused");
+	check_true(strstr(out, "locked by another bindwatch daemon") != NULL,
+		   "no clear message for the second daemon");
+	check_true(verify_rc(dir, out, sizeof(out)) == 0, "verify after the refused daemon");
+	check_true(log_count(dir, "\"event\":\"ready\"") == 1, "the second daemon wrote records");
+	rm_rf(dir);
+	return T_PASS;
+}
+
+/* 7. a live file that is a link, a directory others can write to */
+static int t_log_links_refused(void)
+{
+	char dir[] = "/tmp/bw-log7-XXXXXX", out[4096], cmd[700];
+
+	if (!mkdtemp(dir))
+		return T_FAIL;
+	snprintf(cmd, sizeof(cmd), "cd %s && : > target && ln -s target bindwatch.log", dir);
+	check_true(system(cmd) == 0, "setup");
+	check_true(daemon_once(dir, NULL, NULL, out, sizeof(out)) == 1 &&
+			   strstr(out, "symbolic link"),
+		   "the daemon followed a symlinked bindwatch.log");
+	snprintf(cmd, sizeof(cmd), "test ! -s %s/target", dir);
+	check_true(system(cmd) == 0, "records were written through the link");
+	snprintf(cmd, sizeof(cmd), "rm %s/bindwatch.log && chmod 0777 %s", dir, dir);
+	check_true(system(cmd) == 0, "setup");
+	check_true(daemon_once(dir, NULL, NULL, out, sizeof(out)) == 1 &&
+			   strstr(out, "writable by others"),
+		   "the daemon wrote into a world-writable log dir");
+	rm_rf(dir);
+	return T_PASS;
+}
+
+/* 2+3. SIGKILL: verify says the end is unproven; a torn tail is cut at restart */
+static int t_log_kill_and_torn(void)
+{
+	char dir[] = "/tmp/bw-log3-XXXXXX", err[4096], out[4096], cmd[700];
+	struct daemon_run d;
+	int n = 10;
+
+	if (!mkdtemp(dir) || !daemon_start(&d, dir, NULL))
+		return T_FAIL;
+	in_child("killbind", 0, do_n_binds, &n);
+	usleep(1500000);	/* past one flush */
+	kill(d.pid, SIGKILL);
+	waitpid(d.pid, NULL, 0);
+	close(d.err_fd);
+	check_true(verify_rc(dir, out, sizeof(out)) == 1 &&
+			   strstr(out, "without a clean stop record"),
+		   "verify called a killed daemon's log complete");
+	snprintf(cmd, sizeof(cmd), "printf '{\"event\":\"bind\",\"comm\":\"to' >> %s/bindwatch.log",
+		 dir);
+	check_true(system(cmd) == 0, "setup");
+	if (!daemon_start(&d, dir, NULL)) {
+		rm_rf(dir);
+		return T_FAIL;
+	}
+	in_child("afterbind", 0, do_n_binds, &n);
+	usleep(400000);
+	daemon_stop(&d, err, sizeof(err));
+	check_true(verify_rc(dir, out, sizeof(out)) == 0, "verify after a torn tail and restart");
+	if (fail_why[0] == 0 && strstr(out, "intact") == NULL)
+		failf("verify: %s", out);
+	check_true(log_count(dir, "torn tail cut at start") == 1, "no gap record for the cut");
+	check_true(log_count2(dir, "\"event\":\"bind\"", "\"comm\":\"afterbind\"") == n,
+		   "binds after the restart missing");
+	rm_rf(dir);
+	return T_PASS;
+}
+
+/* 8. the key file: whole, private, a file */
+static int t_log_key_file(void)
+{
+	char dir[] = "/tmp/bw-log8-XXXXXX", out[4096], cmd[1400], key[600];
+
+	if (!mkdtemp(dir))
+		return T_FAIL;
+	snprintf(key, sizeof(key), "%s/key", dir);
+	snprintf(cmd, sizeof(cmd), "head -c 64 /dev/urandom > %s && chmod 0644 %s", key, key);
+	check_true(system(cmd) == 0, "setup");
+	check_true(daemon_once(dir, "--key-file", key, out, sizeof(out)) == 1 &&
+			   strstr(out, "readable or writable by others"),
+		   "a world-readable key file was accepted");
+	snprintf(cmd, sizeof(cmd), "head -c 2000 /dev/urandom > %s && chmod 0600 %s", key, key);
+	check_true(system(cmd) == 0, "setup");
+	check_true(daemon_once(dir, "--key-file", key, out, sizeof(out)) == 1 &&
+			   strstr(out, "longer than 1024 bytes"),
+		   "a 2000-byte key was accepted (and cut)");
+	check_true(daemon_once(dir, "--key-file", dir, out, sizeof(out)) == 1 &&
+			   strstr(out, "is a directory"),
+		   "a directory as key file: unclear message");
+	rm_rf(dir);
+	return T_PASS;
+}
