@@ -35,6 +35,21 @@ static void rm_rf(const char *dir)
 	}
 }
 
+/* Wait (at most 5 s) until the log holds n binds by comm; the count. */
+static long wait_binds(const char *dir, const char *comm, long n)
+{
+	char want[64];
+	long got = 0;
+
+	snprintf(want, sizeof(want), "\"comm\":\"%s\"", comm);
+	for (double end = mono_now() + 5; mono_now() < end; usleep(100000)) {
+		got = log_count2(dir, "\"event\":\"bind\"", want);
+		if (got >= n)
+			break;
+	}
+	return got;
+}
+
 /* 4. a second daemon on the same directory is refused, the chain stays one */
 static int t_log_second_daemon(void)
 {
@@ -88,7 +103,7 @@ static int t_log_kill_and_torn(void)
 	if (!mkdtemp(dir) || !daemon_start(&d, dir, NULL))
 		return T_FAIL;
 	in_child("killbind", 0, do_n_binds, &n);
-	usleep(1500000);	/* past one flush */
+	check_true(wait_binds(dir, "killbind", n) == n, "binds before the kill missing");
 	kill(d.pid, SIGKILL);
 	waitpid(d.pid, NULL, 0);
 	close(d.err_fd);
@@ -102,15 +117,22 @@ static int t_log_kill_and_torn(void)
 		rm_rf(dir);
 		return T_FAIL;
 	}
+	/* daemon_start saw the first run's ready record: wait for the second's */
+	for (double end = mono_now() + 20; mono_now() < end && log_count(dir, "\"event\":\"ready\"") < 2;)
+		usleep(100000);
 	in_child("afterbind", 0, do_n_binds, &n);
-	usleep(400000);
+	wait_binds(dir, "afterbind", n);	/* flushed within --flush-ms (1 s) */
 	daemon_stop(&d, err, sizeof(err));
 	check_true(verify_rc(dir, out, sizeof(out)) == 0, "verify after a torn tail and restart");
 	if (fail_why[0] == 0 && strstr(out, "intact") == NULL)
 		failf("verify: %s", out);
 	check_true(log_count(dir, "torn tail cut at start") == 1, "no gap record for the cut");
-	check_true(log_count2(dir, "\"event\":\"bind\"", "\"comm\":\"afterbind\"") == n,
-		   "binds after the restart missing");
+	{
+		long got = log_count2(dir, "\"event\":\"bind\"", "\"comm\":\"afterbind\"");
+
+		if (got != n)
+			failf("binds after the restart: %ld in the log, want %d", got, n);
+	}
 	rm_rf(dir);
 	return T_PASS;
 }
