@@ -7,3 +7,5 @@ apt-get install -y -qq --no-install-recommends \
 	make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev linux-libc-dev \
 	bpftool iproute2 procps qemu-system-x86 busybox-static cpio \
 	libbpf-tools bpftrace libwireshark-data libssl-dev lsof ca-certificates >/dev/null
+# clang's libFuzzer and sanitizer runtimes (make fuzz; make sanitize uses gcc's libasan/libubsan)
+apt-get install -y -qq --no-install-recommends libclang-rt-14-dev >/dev/null
