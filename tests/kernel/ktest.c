@@ -2140,6 +2140,7 @@ static const struct { const char *name; int (*fn)(void); } tests[] = {
 	{ "log_links_refused", t_log_links_refused },
 	{ "log_kill_and_torn", t_log_kill_and_torn },
 	{ "log_key_file", t_log_key_file },
+	{ "log_syslog_anchor", t_log_syslog_anchor },
 };
 
 int main(int argc, char **argv)
