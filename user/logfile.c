@@ -316,15 +316,20 @@ fail:
 	return err;
 }
 
+/* Open DIR/bindwatch.log into w->fd and w->size; on failure both are untouched. */
 static int open_live(struct logw *w)
 {
 	struct stat st;
-	int err = open_in_dir(w, LOG_LIVE, O_RDWR | O_CREAT | O_APPEND, &w->fd);
+	int fd, err = open_in_dir(w, LOG_LIVE, O_RDWR | O_CREAT | O_APPEND, &fd);
 
 	if (err)
 		return err;
-	if (fstat(w->fd, &st))
-		return -errno;
+	if (fstat(fd, &st)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	w->fd = fd;
 	w->size = st.st_size;
 	return 0;
 }
@@ -679,16 +684,20 @@ static int rotate(struct logw *w)
 
 int logw__reopen(struct logw *w)
 {
-	int err = flush(w, 0);
+	int old = w->fd, err = flush(w, 0);
+	off_t old_size = w->size;
 
 	if (err)
 		return err;
-	if (w->fd >= 0)
-		close(w->fd);
-	w->fd = -1;
 	err = open_live(w);
-	if (err)
+	if (err) {
+		/* refused (a planted link, ...): keep writing where we were */
+		w->fd = old;
+		w->size = old_size;
 		return err;
+	}
+	if (old >= 0)
+		close(old);
 	return w->size == 0 ? write_start_record(w) : 0;
 }
 

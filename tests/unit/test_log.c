@@ -326,6 +326,11 @@ static int open_fn(void *x)
 	return err;
 }
 
+static int reopen_fn(void *w)
+{
+	return logw__reopen(w);
+}
+
 /* 7. links, foreign files, an open directory */
 static void t_no_links(void)
 {
@@ -361,6 +366,24 @@ static void t_no_links(void)
 		 "! find . -name 'bindwatch-*.log.gz' -type l | grep -q .", d);
 	CHECK(system(cmd) == 0, "rotated files are links, or none");
 	CHECK(verify(d, NULL) == 0, "verify: %s", out);
+	/* SIGHUP's reopen after a move: a link planted at the name is refused,
+	 * and the writer goes on in the file it had */
+	{
+		struct logw *w = NULL;
+
+		o.max_size = 0;
+		sh("cd %s && rm -f bindwatch*.gz && rm -f bindwatch.log", d);
+		CHECK(logw__open(&o, &w) == 0, "open");
+		sh("cd %s && mv bindwatch.log bindwatch.log.1 && ln -s target bindwatch.log", d);
+		CHECK(capture(reopen_fn, w) == -ELOOP, "reopen followed a link: %s", out);
+		CHECK(logw__append(w, "{\"event\":\"after\"}", 17) == 0, "append after refusal");
+		logw__close(w);
+		snprintf(cmd, sizeof(cmd), "test \"$(cat %s/target)\" = secret", d);
+		CHECK(system(cmd) == 0, "reopen wrote through a planted link");
+		snprintf(cmd, sizeof(cmd), "grep -q '\"event\":\"after\"' %s/bindwatch.log.1", d);
+		CHECK(system(cmd) == 0, "the record after a refused reopen is lost");
+		sh("cd %s && rm bindwatch.log", d);
+	}
 	/* a directory others may write to */
 	chmod(d, 0777);
 	o.max_size = 0;
