@@ -36,6 +36,7 @@ struct logw {
 	__u64 first_kept;	/* the oldest record retention kept */
 	__u64 anchor_sent_seq, anchor_sent_ns;
 	int failing;
+	int stopping;		/* logw__close: the anchor says the stop was clean */
 	int use_syslog;
 	int started;
 	char path[1024];
@@ -94,14 +95,15 @@ static int seal(struct logw *w, const char *json, size_t len)
 /* The anchor: the head (seq, hash) of what is on disk, outside the records. */
 static void write_anchor(struct logw *w, int final)
 {
-	char hex[2 * CHAIN_HASH_LEN + 1], line[160];
+	char hex[2 * CHAIN_HASH_LEN + 1], line[200];
 	__u64 now = mono_ns();
 	int n;
 
 	hex_encode(w->durable.prev, CHAIN_HASH_LEN, hex);
 	/* fixed width: one pwrite over the old line, never a shorter file */
-	n = snprintf(line, sizeof(line), "seq=%020llu hash=%s first=%020llu\n",
-		     (unsigned long long)w->durable.seq, hex, (unsigned long long)w->first_kept);
+	n = snprintf(line, sizeof(line), "seq=%020llu hash=%s first=%020llu stop=%d lost=%020llu\n",
+		     (unsigned long long)w->durable.seq, hex, (unsigned long long)w->first_kept,
+		     w->stopping, (unsigned long long)(w->lost - w->lost_reported));
 	if (w->anchor_fd >= 0 && pwrite(w->anchor_fd, line, (size_t)n, 0) != n)
 		p_debug("failed to write the anchor in '%s': %s", w->o.dir, strerror(errno));
 	/* off the host, where whoever edits DIR cannot reach it: at most once a second */
@@ -719,6 +721,10 @@ void logw__close(struct logw *w)
 			 (unsigned long long)w->lost);
 		logw__append(w, json, strlen(json));
 		logw__tick(w, 1);
+		/* the last word, also when the disk had no room for the stop record:
+		 * the fixed-width line is rewritten in place, no new block needed */
+		w->stopping = 1;
+		write_anchor(w, 1);
 	}
 	if (w->fd >= 0)
 		close(w->fd);

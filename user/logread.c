@@ -262,15 +262,19 @@ int log_anchor_parse(const char *s, struct log_anchor *a)
 
 int log_anchor_parse_state(const char *line, struct log_anchor *a)
 {
-	unsigned long long seq, first;
+	unsigned long long seq, first, lost = 0;
 	char hex[2 * CHAIN_HASH_LEN + 1];
+	int stopped = 0;
 
 	memset(a, 0, sizeof(*a));
-	if (sscanf(line, "seq=%llu hash=%64s first=%llu", &seq, hex, &first) != 3 ||
+	if (sscanf(line, "seq=%llu hash=%64s first=%llu stop=%d lost=%llu", &seq, hex, &first,
+		   &stopped, &lost) < 3 ||
 	    strlen(hex) != 2 * CHAIN_HASH_LEN || hex_decode(hex, a->hash, CHAIN_HASH_LEN))
 		return -EINVAL;
 	a->seq = seq;
 	a->first = first;
+	a->stopped = stopped == 1;
+	a->lost = lost;
 	return 0;
 }
 
@@ -410,7 +414,7 @@ int log_verify(const char *dir, const unsigned char *key, size_t keylen,
 	struct log_anchor state;
 	struct log_files files;
 	const char *anchor_src = "--anchor";
-	int err, bad = 0, running = log_dir_locked(dir);
+	int err, bad = 0, stopped, running = log_dir_locked(dir);
 
 	err = log_files_list(dir, &files);
 	if (err) {
@@ -454,12 +458,20 @@ int log_verify(const char *dir, const unsigned char *key, size_t keylen,
 			(unsigned long long)anchor->first);
 		bad = 1;
 	}
-	if (!bad && running != 1 && v.records && strcmp(v.last_event, "log_stop")) {
+	/* a clean stop: the record, or (the disk was full) the state file's word */
+	stopped = !strcmp(v.last_event, "log_stop") ||
+		  (anchor == &state && state.stopped && state.seq == v.c.seq);
+	if (!bad && running != 1 && v.records && !stopped) {
 		fprintf(stderr, "%s: the log ends at record %llu without a clean stop record and no "
 			"daemon is writing it: the daemon died (crash, SIGKILL, power loss), or "
 			"records were removed from the end\n", dir, (unsigned long long)v.c.seq);
 		bad = 1;
 	}
+	if (!bad && !quiet && anchor == &state && state.lost && running != 1)
+		printf("%s: %llu records after record %llu were lost to write errors (a full "
+		       "disk?) with no room left for a gap record; the daemon counted them in %s\n",
+		       dir, (unsigned long long)state.lost, (unsigned long long)state.seq,
+		       LOG_ANCHOR_FILE);
 	if (!bad && !quiet)
 		printf("%s: %zu files, %llu records (%llu..%llu), chain intact%s%s\n", dir, files.n,
 		       (unsigned long long)v.records, (unsigned long long)v.first_seq,

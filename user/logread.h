@@ -42,6 +42,9 @@ struct log_anchor {
 	__u64 seq;
 	__u64 first;
 	unsigned char hash[CHAIN_HASH_LEN];
+	int stopped;		/* state file: the daemon stopped cleanly at seq */
+	__u64 lost;		/* state file: records lost with no gap record
+				 * (a full disk at stop: not even that fitted) */
 };
 #define LOG_ANCHOR_FILE "bindwatch.anchor"
 /* "SEQ:HASH" (as syslog shows it) into a.  0 or -EINVAL. */
