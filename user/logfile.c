@@ -567,10 +567,9 @@ int logw__open(const struct logw_opts *o, struct logw **out)
 		if (err)
 			goto fail;
 	}
+	/* what start found is on disk before any event (a full disk: counted) */
 	if (w->nbuf) {
 		err = flush(w, 0);
-		if (!err && w->failing)
-			err = -EIO;
 		if (err)
 			goto fail;
 	}

@@ -422,7 +422,8 @@ int log_verify(const char *dir, const unsigned char *key, size_t keylen,
 			strerror(-err));
 		return 1;
 	}
-	if (!anchor && !read_state_anchor(dir, &state)) {
+	/* seq 0: the daemon never got a record onto the disk; nothing to anchor */
+	if (!anchor && !read_state_anchor(dir, &state) && (state.seq || state.lost)) {
 		anchor = &state;
 		anchor_src = LOG_ANCHOR_FILE;
 	}
@@ -444,7 +445,7 @@ int log_verify(const char *dir, const unsigned char *key, size_t keylen,
 		fprintf(stderr, "%s: record %llu does not match the anchor (%s): the log was "
 			"rewritten from there on\n", dir, (unsigned long long)anchor->seq, anchor_src);
 		bad = 1;
-	} else if (anchor && !v.anchor_seen) {
+	} else if (anchor && !v.anchor_seen && anchor->seq) {
 		fprintf(stderr, "%s: the anchor (%s) names record %llu, before the oldest record "
 			"kept (%llu): it cannot be checked\n", dir, anchor_src,
 			(unsigned long long)anchor->seq, (unsigned long long)v.first_seq);
