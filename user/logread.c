@@ -644,7 +644,8 @@ int log_history(const char *dir, unsigned short port, const char *since, const c
 			const char *l = sb.buf ? sb.buf : "";
 			char ev[16], comm[64], proto[8], addr[64], errs[24], ts[40], who[96];
 			char result[40];
-			long long sock;
+			long sock;
+			int was_listening;
 
 			lineno++;
 			if (flags & (LINE_NUL | LINE_LONG)) {
@@ -657,6 +658,14 @@ int log_history(const char *dir, unsigned short port, const char *since, const c
 			}
 			if (!strstr(l, want) && !strstr(l, want_req))
 				continue;
+			/* listeners are tracked before the time window: a close in it
+			 * may belong to a listen before it */
+			sock = num_field(l, "\"sock\":");
+			was_listening = strstr(l, "\"event\":\"close\"") &&
+					listeners_has(&ls, (unsigned long long)sock);
+			if (strstr(l, "\"event\":\"listen\"") && strstr(l, "\"errno\":null") &&
+			    sock > 0)
+				listeners_add(&ls, (unsigned long long)sock);
 			if (!in_window(l, since, until))
 				continue;
 			shown++;
@@ -670,21 +679,16 @@ int log_history(const char *dir, unsigned short port, const char *since, const c
 			str_field(l, "\"proto\":\"", proto, sizeof(proto));
 			str_field(l, "\"addr\":\"", addr, sizeof(addr));
 			str_field(l, "\"errno\":\"", errs, sizeof(errs));
-			sock = num_field(l, "\"sock\":");
 			snprintf(who, sizeof(who), "%s[%ld]", comm, num_field(l, "\"pid\":"));
-			if (!strcmp(ev, "close")) {
+			if (!strcmp(ev, "close"))
 				snprintf(result, sizeof(result), "%s",
-					 listeners_has(&ls, (unsigned long long)sock) ? "was listening"
-										       : "released");
-			} else if (errs[0]) {
+					 was_listening ? "was listening" : "released");
+			else if (errs[0])
 				/* an errno the agent inferred, not read from the kernel */
 				snprintf(result, sizeof(result), "%s%s", errs,
 					 strstr(l, "\"errno_source\":\"inferred\"") ? "?" : "");
-			} else {
+			else
 				snprintf(result, sizeof(result), "ok");
-				if (!strcmp(ev, "listen") && sock > 0)
-					listeners_add(&ls, (unsigned long long)sock);
-			}
 			printf("%-27s %-6s %-22s %-5s %-20s %s\n", ts, ev, who, proto, addr, result);
 		}
 		if (n < 0) {
