@@ -296,7 +296,8 @@ int registry__add_text(struct registry *r, const char *file, const char *text, s
 			/* a new file: its own line numbers, kind and duplicates; only
 			 * the last file's claims leave the table, not all of it (a
 			 * memset per "#@file" made many of them quadratic) */
-			dup_forget(dups, dupcap, tmp + file_first, ntmp - file_first);
+			if (ntmp > file_first)
+				dup_forget(dups, dupcap, tmp + file_first, ntmp - file_first);
 			file_first = ntmp;
 			cur_file = line + 7;
 			lineno = 0;
