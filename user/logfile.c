@@ -200,8 +200,9 @@ static int gap_first(struct logw *w, int *skip)
 		if (err)
 			return err;
 		if (w->failing) {
-			/* still full: flush() counted the gap record as lost; it
-			 * stands for this record, which is not written either */
+			/* still full: flush() counted the gap record (alone in the
+			 * buffer while failing) as a lost record; it is none */
+			w->lost--;
 			*skip = 1;
 			return 0;
 		}

@@ -4,7 +4,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "keyfile.h"
 #include "logfile.h"
@@ -486,6 +490,75 @@ static void t_append_whole(void)
 	rmdir_tmp(d);
 }
 
+/* Sum of a numeric field over the live file's records that match pattern. */
+static long sum_in(const char *dir, const char *pattern, const char *field)
+{
+	char cmd[1024];
+	long n = -1;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "cd %s && grep '%s' bindwatch.log | "
+		 "sed -n 's/.*\"%s\":\\([0-9]*\\).*/\\1/p' | awk '{s+=$1} END {print s+0}'",
+		 dir, pattern, field);
+	f = popen(cmd, "r");
+	if (f && fscanf(f, "%ld", &n) != 1)
+		n = -1;
+	if (f)
+		pclose(f);
+	return n;
+}
+
+/* A write error (RLIMIT_FSIZE stands in for a full disk): every record is
+ * written or counted in a gap record, exactly, and nothing half-written. */
+static void t_write_errors_counted(void)
+{
+	char d[64];
+	struct logw_opts o;
+	const int n = 300;
+	pid_t pid;
+	int status = -1;
+
+	mkdir_tmp(d, sizeof(d));
+	o = opts(d);
+	o.flush_records = 1;
+	pid = fork();
+	if (pid == 0) {
+		struct rlimit rl = { 4096, RLIM_INFINITY };
+		struct timespec ts = { 0, 5000000 };
+		struct logw *w;
+		char json[128];
+
+		signal(SIGXFSZ, SIG_IGN);
+		if (logw__open(&o, &w))
+			_exit(2);
+		setrlimit(RLIMIT_FSIZE, &rl);
+		for (int i = 0; i < n; i++) {
+			if (i == n - 20) {
+				rl.rlim_cur = RLIM_INFINITY;	/* room again */
+				setrlimit(RLIMIT_FSIZE, &rl);
+				nanosleep(&(struct timespec){ 1, 100000000 }, NULL);
+			}
+			snprintf(json, sizeof(json), "{\"event\":\"bind\",\"port\":%d}", i);
+			if (logw__append(w, json, strlen(json)))
+				_exit(3);
+			nanosleep(&ts, NULL);
+		}
+		logw__close(w);
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "writer child: %d", status);
+	{
+		long binds = count_in(d, "\"event\":\"bind\"");
+		long lost = sum_in(d, "write failed", "lost");
+
+		CHECK(binds > 0 && lost > 0 && binds + lost == n,
+		      "%ld written + %ld lost != %d appended", binds, lost, n);
+	}
+	CHECK(verify(d, NULL) == 0, "verify after write errors: %s", out);
+	rmdir_tmp(d);
+}
+
 /* a corrupt .gz is named, not the next file */
 static void t_corrupt_gz(void)
 {
@@ -600,6 +673,7 @@ int main(void)
 	t_key_file();
 	t_keyed();
 	t_append_whole();
+	t_write_errors_counted();
 	t_corrupt_gz();
 	t_history_text();
 	t_anchor_parse();
