@@ -31,7 +31,7 @@ if [ "$(id -u)" = 0 ]; then
 	# comm strings, and the daemon with rotation, SIGHUP, restart and verify
 	for t in bind_tcp4 bind_udp6 eaddrinuse_bind untrusted_comm holder_before_start \
 		log_history_and_hup log_kill_and_torn log_second_daemon; do
-		step "agent $t" .output/tests/ktest "$san/bindwatch" $t
+		step "agent $t" "$(dirname "$san")/tests/ktest" "$san/bindwatch" $t
 	done
 	step "who --all" "$san/bindwatch" who --all
 else
