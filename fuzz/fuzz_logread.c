@@ -35,6 +35,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (!mkdtemp(dir))
 		abort();
 	log_set_level(-1);	/* the writer's diagnostics: not the fuzzer's business */
+	logw_syslog_anchor(0);
 	return 0;
 }
 
@@ -99,7 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	put("bindwatch.log", p, n, 0);
 	if (mode & 4) {
 		struct logw_opts o = { dir, 1000, 2, 0, 10, keyed ? key : NULL,
-				       keyed ? sizeof(key) - 1 : 0, 1 };
+				       keyed ? sizeof(key) - 1 : 0 };
 		struct logw *w = NULL;
 
 		if (!logw__open(&o, &w)) {
@@ -107,7 +108,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			logw__close(w);
 		}
 	}
-	log_verify(dir, keyed ? key : NULL, keyed ? sizeof(key) - 1 : 0, NULL, 1);
+	log_verify(dir, keyed ? key : NULL, keyed ? sizeof(key) - 1 : 0, 1);
 	if (mode & 8)
 		log_history(dir, 22, NULL, NULL, mode & 16);
 	return 0;

@@ -5,7 +5,7 @@
 #include <unistd.h>
 #include "keyfile.h"
 
-int read_key(const char *path, unsigned char *key, size_t *len)
+int key_file_read(const char *path, unsigned char *key, size_t *len)
 {
 	size_t room = *len < KEY_FILE_MAX ? *len : KEY_FILE_MAX, n = 0;
 	struct stat st;

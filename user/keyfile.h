@@ -12,10 +12,11 @@
  * used); *len gets the key's length.  0, or -errno: -EISDIR (a directory),
  * -EINVAL (not a regular file), -EPERM (readable or writable by others),
  * -EFBIG (longer than the room), -ENODATA (empty), or open/read errors.
+ * key_file_error() says which in words.
  */
-int read_key(const char *path, unsigned char *key, size_t *len);
+int key_file_read(const char *path, unsigned char *key, size_t *len);
 
-/* A sentence for read_key()'s error, naming the limit and the fix. */
+/* A sentence for key_file_read()'s error, naming the limit and the fix. */
 const char *key_file_error(int err);
 
 #endif

@@ -42,6 +42,13 @@ struct logw {
 	char path[1024];
 };
 
+static int syslog_anchor = 1;
+
+void logw_syslog_anchor(int on)
+{
+	syslog_anchor = on;
+}
+
 static __u64 mono_ns(void)
 {
 	struct timespec ts;
@@ -533,7 +540,7 @@ int logw__open(const struct logw_opts *o, struct logw **out)
 		if (n > 0 && !log_anchor_parse_state(line, &prev) && prev.seq > w->chain.seq)
 			missing = prev.seq - w->chain.seq;
 	}
-	w->use_syslog = !o->no_syslog && !stat("/dev/log", &st) && S_ISSOCK(st.st_mode);
+	w->use_syslog = syslog_anchor && !stat("/dev/log", &st) && S_ISSOCK(st.st_mode);
 	w->last_flush_ns = mono_ns();
 	if (w->size == 0 || cut || missing) {
 		err = write_start_record(w);

@@ -17,7 +17,6 @@ struct logw_opts {
 	unsigned int max_files;		/* rotated .gz files kept */
 	const unsigned char *key;	/* HMAC key, or NULL */
 	size_t keylen;
-	int no_syslog;			/* 1: do not send the anchor to syslog (tests) */
 };
 
 struct logw;
@@ -47,6 +46,10 @@ int logw__reopen(struct logw *w);
 __u64 logw__lost(const struct logw *w);
 /* Writes the clean-stop record (log_stop), flushes, unlocks; accepts NULL. */
 void logw__close(struct logw *w);
+
+/* Whether writers send their anchor to syslog (when /dev/log is a socket);
+ * on by default, off in tests and fuzzing.  Process-wide. */
+void logw_syslog_anchor(int on);
 
 /* Name of the live file in dir: DIR/bindwatch.log. */
 #define LOG_LIVE "bindwatch.log"

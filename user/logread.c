@@ -407,8 +407,13 @@ static int verify_file(struct verify_state *v, const char *path, int first_file,
 	return bad;
 }
 
-int log_verify(const char *dir, const unsigned char *key, size_t keylen,
-	       const struct log_anchor *anchor, int quiet)
+int log_verify(const char *dir, const unsigned char *key, size_t keylen, int quiet)
+{
+	return log_verify_anchored(dir, key, keylen, NULL, quiet);
+}
+
+int log_verify_anchored(const char *dir, const unsigned char *key, size_t keylen,
+			const struct log_anchor *anchor, int quiet)
 {
 	struct verify_state v = { .c = { .key = key, .keylen = keylen } };
 	struct log_anchor state;

@@ -62,8 +62,10 @@ int log_dir_locked(const char *dir);
  * is writing ends with a clean stop record.  key may be NULL.  0 when
  * everything holds, 1 otherwise.
  */
-int log_verify(const char *dir, const unsigned char *key, size_t keylen,
-	       const struct log_anchor *anchor, int quiet);
+int log_verify_anchored(const char *dir, const unsigned char *key, size_t keylen,
+			const struct log_anchor *anchor, int quiet);
+/* The same against the state file's anchor only. */
+int log_verify(const char *dir, const unsigned char *key, size_t keylen, int quiet);
 
 /* bindwatch history: records about port between since and until (RFC 3339
  * prefixes, NULL for open), as NDJSON or text.  0, or 1 when a file could

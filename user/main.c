@@ -243,7 +243,7 @@ static int d_hup(void *ctx)
 
 static int cmd_watch(int argc, char **argv, int daemon)
 {
-	struct logw_opts lo = { "/var/log/bindwatch", 1000, 1000, 64u << 20, 10, NULL, 0, 0 };
+	struct logw_opts lo = { "/var/log/bindwatch", 1000, 1000, 64u << 20, 10, NULL, 0 };
 	static unsigned char key[1024];
 	struct daemon_ctx dctx;
 	struct bw_line_sink sink;
@@ -438,7 +438,7 @@ static int cmd_watch(int argc, char **argv, int daemon)
 		if (key_file) {
 			size_t klen = sizeof(key);
 
-			err = read_key(key_file, key, &klen);
+			err = key_file_read(key_file, key, &klen);
 			if (err) {
 				p_err("failed to read key file '%s' (--key-file): %s", key_file,
 				      key_file_error(err));
@@ -511,11 +511,11 @@ static int cmd_log(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (kf && (err = read_key(kf, key, &klen))) {
+	if (kf && (err = key_file_read(kf, key, &klen))) {
 		p_err("failed to read key file '%s' (--key-file): %s", kf, key_file_error(err));
 		return 1;
 	}
-	return log_verify(dir, kf ? key : NULL, kf ? klen : 0, ap, 0);
+	return log_verify_anchored(dir, kf ? key : NULL, kf ? klen : 0, ap, 0);
 }
 
 /* bindwatch history PORT [--since T] [--until T] [--json] [--log-dir DIR] */

@@ -53,7 +53,7 @@ static int verify_fn(void *a)
 {
 	struct vargs *v = a;
 
-	return log_verify(v->dir, v->key, v->keylen, v->anchor, 0);
+	return log_verify_anchored(v->dir, v->key, v->keylen, v->anchor, 0);
 }
 
 static int verify(const char *dir, const struct log_anchor *anchor)
@@ -85,7 +85,7 @@ static void rmdir_tmp(const char *dir)
 
 static struct logw_opts opts(const char *dir)
 {
-	struct logw_opts o = { dir, 1000, 1000, 0, 10, NULL, 0, 1 };
+	struct logw_opts o = { dir, 1000, 1000, 0, 10, NULL, 0 };
 
 	return o;
 }
@@ -430,21 +430,21 @@ static void t_key_file(void)
 	snprintf(p, sizeof(p), "%s/k", d);
 	sh("cd %s && head -c 2000 /dev/urandom > k && chmod 0600 k", d);
 	len = sizeof(key);
-	CHECK(read_key(p, key, &len) == -EFBIG, "a 2000-byte key is cut");
+	CHECK(key_file_read(p, key, &len) == -EFBIG, "a 2000-byte key is cut");
 	CHECK(strstr(key_file_error(-EFBIG), "1024") != NULL, "the limit is not stated");
 	sh("cd %s && head -c 1024 /dev/urandom > k", d);
 	len = sizeof(key);
-	CHECK(read_key(p, key, &len) == 0 && len == 1024, "a 1024-byte key: %zu", len);
+	CHECK(key_file_read(p, key, &len) == 0 && len == 1024, "a 1024-byte key: %zu", len);
 	sh("cd %s && head -c 1500 /dev/urandom > k && chmod 0600 k", d);
 	len = 16;
-	CHECK(read_key(p, key, &len) == -EFBIG, "a key longer than the room is cut");
+	CHECK(key_file_read(p, key, &len) == -EFBIG, "a key longer than the room is cut");
 	sh("cd %s && chmod 0644 k", d);
 	len = sizeof(key);
-	CHECK(read_key(p, key, &len) == -EPERM, "a world-readable key is accepted");
-	CHECK(read_key(d, key, &len) == -EISDIR, "a directory as key");
+	CHECK(key_file_read(p, key, &len) == -EPERM, "a world-readable key is accepted");
+	CHECK(key_file_read(d, key, &len) == -EISDIR, "a directory as key");
 	CHECK(strstr(key_file_error(-EISDIR), "directory") != NULL, "directory message");
 	sh("cd %s && : > k && chmod 0600 k", d);
-	CHECK(read_key(p, key, &len) == -ENODATA, "an empty key");
+	CHECK(key_file_read(p, key, &len) == -ENODATA, "an empty key");
 	rmdir_tmp(d);
 }
 
@@ -660,6 +660,7 @@ static void t_anchor_parse(void)
 
 int main(void)
 {
+	logw_syslog_anchor(0);
 	t_intact();
 	t_nul_hides();
 	t_nul_tail_restart();
