@@ -31,6 +31,7 @@ struct logw {
 	off_t size;		/* of the live file, whole records only */
 	__u64 last_flush_ns;
 	__u64 lost, lost_reported;
+	__u64 appended;		/* records sealed by logw__append() since open */
 	const char *gap_reason;	/* why lost - lost_reported records are lost */
 	__u64 last_try_ns;	/* while failing: the last attempt to write */
 	__u64 first_kept;	/* the oldest record retention kept */
@@ -247,6 +248,7 @@ int logw__append(struct logw *w, const char *json, size_t len)
 	}
 	if (err)
 		return err;
+	w->appended++;
 	if (w->nbuf >= w->o.flush_records) {
 		err = flush(w, 0);
 		if (err)
@@ -708,6 +710,11 @@ int logw__reopen(struct logw *w)
 	if (old >= 0)
 		close(old);
 	return w->size == 0 ? write_start_record(w) : 0;
+}
+
+__u64 logw__records(const struct logw *w)
+{
+	return w->appended;
 }
 
 __u64 logw__lost(const struct logw *w)

@@ -44,6 +44,8 @@ int logw__tick(struct logw *w, int final);
 /* Close and open DIR/bindwatch.log again (after logrotate moved it). */
 int logw__reopen(struct logw *w);
 __u64 logw__lost(const struct logw *w);
+/* Records appended since logw__open() (bindwatch_log_records_total). */
+__u64 logw__records(const struct logw *w);
 /* Writes the clean-stop record (log_stop), flushes, unlocks; accepts NULL. */
 void logw__close(struct logw *w);
 
