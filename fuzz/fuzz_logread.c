@@ -26,6 +26,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 static char dir[64];
 
+static void clean(void);
+
+static void remove_dir(void)
+{
+	clean();
+	rmdir(dir);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
@@ -34,6 +42,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	snprintf(dir, sizeof(dir), "%s/bw-fuzz-log-XXXXXX", access("/dev/shm", W_OK) ? "/tmp" : "/dev/shm");
 	if (!mkdtemp(dir))
 		abort();
+	atexit(remove_dir);	/* libFuzzer ends a timed run with exit() */
 	log_set_level(-1);	/* the writer's diagnostics: not the fuzzer's business */
 	logw_syslog_anchor(0);
 	return 0;
