@@ -12,6 +12,7 @@
 #include "registry.h"
 
 #define MAX_LINE 512
+#define REGISTRY_FILE_MAX (64u << 20)
 
 extern const char bw_registry_embedded[];
 
@@ -240,12 +241,31 @@ static int push_claim(struct claim **arr, size_t *n, size_t *cap, const struct c
 	return 0;
 }
 
+/*
+ * Take claims[0..n) (the last ones dup_check() inserted, in that order) out
+ * of the table again.  Newest first: each one's probe run then holds only
+ * older entries, all still in place, so it is found where it was put.
+ */
+static void dup_forget(struct dupkey *tab, size_t cap, const struct claim *claims, size_t n)
+{
+	while (n--) {
+		const struct claim *c = &claims[n];
+		size_t i = dup_hash(c->name, c->lo, c->hi) & (cap - 1);
+
+		for (; tab[i].name; i = (i + 1) & (cap - 1))
+			if (tab[i].name == c->name && tab[i].line == c->line) {
+				tab[i].name = NULL;
+				break;
+			}
+	}
+}
+
 /* File names live as long as the registry: kept in the arena text itself. */
 int registry__add_text(struct registry *r, const char *file, const char *text, size_t len,
 		       enum claim_kind kind, char *err, size_t errlen)
 {
 	struct claim *tmp = NULL;
-	size_t ntmp = 0, captmp = 0, dupcap = 1024, lines = 1;
+	size_t ntmp = 0, captmp = 0, dupcap = 1024, lines = 1, file_first = 0;
 	struct dupkey *dups = NULL;
 	char *buf, *line, *next, *end, **arenas;
 	const char *cur_file;
@@ -287,14 +307,7 @@ int registry__add_text(struct registry *r, const char *file, const char *text, s
 		next = line + l + 1;
 		if (l && line[l - 1] == '\r')
 			line[--l] = 0;
-		if (!strncmp(line, "#@file ", 7)) {
-			/* a new file: its own line numbers, kind and duplicates */
-			cur_file = line + 7;
-			lineno = 0;
-			kind = default_kind;
-			memset(dups, 0, dupcap * sizeof(*dups));
-			continue;
-		}
+		/* every line, "#@file" ones too: a file name reaches the terminal */
 		if (l > MAX_LINE) {
 			snprintf(detail, sizeof(detail), "line longer than %d characters (%zu)", MAX_LINE, l);
 			goto bad;
@@ -305,6 +318,18 @@ int registry__add_text(struct registry *r, const char *file, const char *text, s
 					 (unsigned char)*p);
 				goto bad;
 			}
+		if (!strncmp(line, "#@file ", 7)) {
+			/* a new file: its own line numbers, kind and duplicates; only
+			 * the last file's claims leave the table, not all of it (a
+			 * memset per "#@file" made many of them quadratic) */
+			if (ntmp > file_first)
+				dup_forget(dups, dupcap, tmp + file_first, ntmp - file_first);
+			file_first = ntmp;
+			cur_file = line + 7;
+			lineno = 0;
+			kind = default_kind;
+			continue;
+		}
 		p = trim(line);
 		if (!*p || *p == '#')
 			continue;
@@ -417,9 +442,10 @@ int registry__add_file(struct registry *r, const char *path, enum claim_kind kin
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(-ret));
 		return ret;
 	}
+	/* all of it, or a refusal by name: never the first 64 MiB read as the whole */
 	do {
 		if (cap - len < 65536) {
-			char *t = realloc(text, cap += 65536 * 4);
+			char *t = realloc(text, cap = cap ? cap * 2 : 262144);
 
 			if (!t) {
 				free(text);
@@ -430,7 +456,14 @@ int registry__add_file(struct registry *r, const char *path, enum claim_kind kin
 		}
 		n = fread(text + len, 1, cap - len, f);
 		len += n;
-	} while (n > 0 && len < (64u << 20));
+	} while (n > 0 && len <= REGISTRY_FILE_MAX);
+	if (len > REGISTRY_FILE_MAX) {
+		snprintf(err, errlen, "%s: larger than %u MiB, the limit for a registry file "
+			 "(refused, not cut)", path, REGISTRY_FILE_MAX >> 20);
+		free(text);
+		fclose(f);
+		return -EFBIG;
+	}
 	if (ferror(f)) {
 		snprintf(err, errlen, "%s: read error", path);
 		free(text);
@@ -624,11 +657,18 @@ static int takes_arg(const char *opt)
 
 int claim_program_of(const char *cmdline, size_t len, char *out, size_t out_len)
 {
-	const char *end = cmdline + len, *p, *prog = NULL;
+	const char *end, *p, *prog = NULL;
 
 	out[0] = 0;
 	if (!cmdline || !len)
 		return -ENOENT;
+	/* only whole arguments: a last one with no NUL (a cut read) is left
+	 * out, so every string below ends inside the buffer */
+	while (len && cmdline[len - 1])
+		len--;
+	if (!len)
+		return -ENOENT;
+	end = cmdline + len;
 	/* argv[0] is the interpreter; then options, then the program */
 	for (p = cmdline + strnlen(cmdline, len) + 1; p < end; p += strnlen(p, (size_t)(end - p)) + 1) {
 		if (!strcmp(p, "-m")) {		/* python -m MODULE */
