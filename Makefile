@@ -136,7 +136,7 @@ FUZZ_LIB_OBJS := $(patsubst user/%.c,$(FUZZ)/user/%.o,$(FUZZ_LIB_SRCS))
 # no -Werror here: clang warns where gcc (the build that gates) does not
 FUZZ_FLAGS := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -Iinclude -Iuser -I$(OUTPUT) -D_GNU_SOURCE \
-	-DBW_VERSION='"$(VERSION)"' -Wall
+	-DBW_VERSION='"$(VERSION)"' -Wall -Werror=incompatible-pointer-types -Werror=implicit-function-declaration
 # per target; the default keeps all targets together near 75 s
 FUZZ_SECONDS ?= $(shell n=$(words $(FUZZ_SRCS)); s=$$((75 / ($$n ? $$n : 1))); echo $$((s < 5 ? 5 : s)))
 
