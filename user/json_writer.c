@@ -1,7 +1,7 @@
 /* One JSON writer: structure and commas here, escaping in sbuf_json_str(). */
 #include <string.h>
+#include <time.h>
 #include "json_writer.h"
-#include "output.h"
 
 void jw_init(struct jw *w, struct sbuf *sb)
 {
@@ -100,6 +100,19 @@ void jw_float(struct jw *w, const char *fmt, double v)
 {
 	before_value(w);
 	sbuf_printf(w->sb, fmt, v);
+}
+
+/* RFC 3339 UTC with microseconds: 2026-11-24T11:03:21.123456Z */
+static void format_ts(struct sbuf *sb, __u64 real_ns)
+{
+	time_t sec = (time_t)(real_ns / 1000000000ull);
+	struct tm tm;
+	char buf[32];
+
+	gmtime_r(&sec, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	sbuf_printf(sb, "%s.%06lluZ", buf,
+		    (unsigned long long)(real_ns % 1000000000ull) / 1000);
 }
 
 void jw_ts(struct jw *w, __u64 real_ns)

@@ -8,18 +8,6 @@
 #include "flag.h"
 #include "holder.h"
 
-void format_ts(struct sbuf *sb, __u64 real_ns)
-{
-	time_t sec = (time_t)(real_ns / 1000000000ull);
-	struct tm tm;
-	char buf[32];
-
-	gmtime_r(&sec, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-	sbuf_printf(sb, "%s.%06lluZ", buf,
-		    (unsigned long long)(real_ns % 1000000000ull) / 1000);
-}
-
 /* A record is whole or not written: a cut one must never reach a sink. */
 static int done(const struct sbuf *sb)
 {

@@ -8,8 +8,6 @@
 #include "sbuf.h"
 #include "sink.h"
 
-/* RFC 3339 UTC with microseconds: 2026-11-24T11:03:21.123456Z */
-void format_ts(struct sbuf *sb, __u64 real_ns);
 
 struct jw;
 /*
