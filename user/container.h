@@ -30,6 +30,9 @@ struct container_info {
  * Pure: no I/O.  Returns 1 when the path names a container or unit, else 0.
  */
 int container_parse_path(const char *path, struct container_info *info);
+/* 1 when s[0..n) is a container id: 12 to 64 hex digits; the runtimes' file
+ * paths are built from ids only after this check. */
+int container_id__valid(const char *s, size_t n);
 
 struct container_cache;
 
@@ -49,6 +52,9 @@ void container_cache__free(struct container_cache *c);	/* accepts NULL */
 const struct container_info *container_cache__by_id(struct container_cache *c, __u64 cgid);
 /* 1 when the watcher runs (tests and diagnostics). */
 int container_cache__watching(const struct container_cache *c);
+/* The data_root the cache was made with (container_reserve.c reads the same
+ * runtime files); owned by the cache. */
+const char *container_cache__data_root(const struct container_cache *c);
 
 /*
  * A runtime's port reservation: pid is a root docker-proxy at Docker's path

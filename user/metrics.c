@@ -1,30 +1,26 @@
 /*
  * The metrics sink.  Writers: only the watch loop's thread (record, gap,
- * stats, flush...).  Readers: libmicrohttpd's one internal thread, which
- * renders /metrics.  Plain counters are C11 atomics (relaxed: each is
- * independent, a scrape is a sample anyway); the two label tables that grow
- * (flag kinds, claimed services) sit under a mutex held for a few compares
- * by the loop and for a memcpy by the renderer, never across I/O.
+ * stats, flush...).  Readers: libmicrohttpd's one internal thread (its side
+ * is metrics_http.c), which renders /metrics.  Plain counters are C11
+ * atomics (relaxed: each is independent, a scrape is a sample anyway); the
+ * two label tables that grow (flag kinds, claimed services) sit under a
+ * mutex held for a few compares by the loop and for a memcpy by the
+ * renderer, never across I/O.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/syscall.h>
 #include <time.h>
-#include <linux/capability.h>
 #include <unistd.h>
 #include <microhttpd.h>
 #include "metrics.h"
+#include "metrics_http.h"
 #include "flag.h"
 #include "severity.h"
-#include "parse.h"
 #include "record.h"
 
 /* bindwatch_events_total{event}: see ev_slot() */
@@ -95,7 +91,7 @@ struct metrics {
 	char address[80];
 };
 
-static __u64 mono_ns(void)
+__u64 metrics_now_ns(void)
 {
 	struct timespec ts;
 
@@ -195,7 +191,18 @@ void metrics_label_value(struct sbuf *sb, const char *s, size_t n)
 
 /* ---- the sink callbacks: the loop's thread */
 
-static int start_server(struct metrics *m);
+/*
+ * Start the server thread on the socket metrics__new() bound (the server then
+ * owns it).  Called at ready(): after the loop dropped its capabilities.
+ */
+static int start_server(struct metrics *m)
+{
+	m->httpd = metrics_http__start(m->listen_fd, m);
+	if (!m->httpd)
+		return -EIO;
+	m->listen_fd = -1;	/* the server owns it now and closes it on stop */
+	return 0;
+}
 
 static int m_ready(void *ctx, const struct bw_ready *r)
 {
@@ -205,7 +212,7 @@ static int m_ready(void *ctx, const struct bw_ready *r)
 	snprintf(m->backend, sizeof(m->backend), "%s", r->backend ? r->backend : "");
 	snprintf(m->version, sizeof(m->version), "%s", r->version ? r->version : "");
 	pthread_mutex_unlock(&m->lock);
-	atomic_store(&m->last_flush_ns, mono_ns());
+	atomic_store(&m->last_flush_ns, metrics_now_ns());
 	atomic_store(&m->attached, 1);
 	if (m->listen_fd >= 0 && !m->httpd)
 		return start_server(m);
@@ -287,7 +294,7 @@ static int m_flush(void *ctx, int final)
 	struct metrics *m = ctx;
 
 	(void)final;
-	atomic_store(&m->last_flush_ns, mono_ns());
+	atomic_store(&m->last_flush_ns, metrics_now_ns());
 	return 0;
 }
 
@@ -447,190 +454,6 @@ void metrics__render(struct metrics *m, struct sbuf *sb)
 	}
 }
 
-/* ---- HTTP: libmicrohttpd's internal thread */
-
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned int status, const char *type,
-			     char *body, size_t len, enum MHD_ResponseMemoryMode mode)
-{
-	struct MHD_Response *resp = MHD_create_response_from_buffer(len, body, mode);
-	enum MHD_Result ret;
-
-	if (!resp) {
-		if (mode == MHD_RESPMEM_MUST_FREE)
-			free(body);
-		return MHD_NO;	/* MHD closes the connection */
-	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	ret = MHD_queue_response(c, status, resp);
-	MHD_destroy_response(resp);
-	return ret;
-}
-
-#define TEXT "text/plain; charset=utf-8"
-
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-				  const char *method, const char *version,
-				  const char *upload_data, size_t *upload_size, void **con_cls)
-{
-	struct metrics *m = cls;
-
-	(void)version;
-	(void)upload_data;
-	(void)upload_size;
-	(void)con_cls;
-	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
-		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, TEXT, "GET or HEAD only\n", 17,
-			     MHD_RESPMEM_PERSISTENT);
-	if (!strcmp(url, "/metrics")) {
-		struct sbuf sb;
-
-		sbuf_init(&sb);
-		metrics__render(m, &sb);
-		if (sb.oom || !sb.buf) {
-			sbuf_free(&sb);
-			return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, TEXT, "out of memory\n", 14,
-				     MHD_RESPMEM_PERSISTENT);
-		}
-		return reply(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", sb.buf,
-			     sb.len, MHD_RESPMEM_MUST_FREE);
-	}
-	if (!strcmp(url, "/healthz")) {
-		if (metrics__healthy(m, mono_ns()))
-			return reply(c, MHD_HTTP_OK, TEXT, "ok\n", 3, MHD_RESPMEM_PERSISTENT);
-		return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, TEXT,
-			     "not attached, or the ring buffer is not being read\n", 51,
-			     MHD_RESPMEM_PERSISTENT);
-	}
-	return reply(c, MHD_HTTP_NOT_FOUND, TEXT, "try /metrics or /healthz\n", 25,
-		     MHD_RESPMEM_PERSISTENT);
-}
-
-/* "ADDR:PORT", "[V6]:PORT", ":PORT", "PORT" -> a bound, listening socket. */
-static int listen_on(const char *spec, int *fd_out, char *shown, size_t shown_len)
-{
-	struct sockaddr_storage ss;
-	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-	char host[64] = "", hostbuf[INET6_ADDRSTRLEN];
-	const char *port_s, *colon;
-	unsigned short port;
-	socklen_t slen;
-	int fd = -1, one = 1, err;
-
-	memset(&ss, 0, sizeof(ss));
-	if (spec[0] == '[') {
-		const char *end = strchr(spec, ']');
-
-		if (!end || end[1] != ':' || (size_t)(end - spec - 1) >= sizeof(host))
-			return -EINVAL;
-		memcpy(host, spec + 1, (size_t)(end - spec - 1));
-		port_s = end + 2;
-	} else if ((colon = strrchr(spec, ':'))) {
-		if ((size_t)(colon - spec) >= sizeof(host) || strchr(spec, ':') != colon)
-			return -EINVAL;
-		memcpy(host, spec, (size_t)(colon - spec));
-		port_s = colon + 1;
-	} else {
-		port_s = spec;
-	}
-	/* 0 lets the kernel choose: tests read the address back */
-	if (parse_port(port_s, 1, &port))
-		return -EINVAL;
-	if (spec[0] == '[') {
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(port);
-		if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1)
-			return -EINVAL;
-		slen = sizeof(*sin6);
-	} else {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		if (host[0] && inet_pton(AF_INET, host, &sin->sin_addr) != 1)
-			return -EINVAL;
-		slen = sizeof(*sin);
-	}
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-	/* a restarted agent must not wait out TIME_WAIT to serve again */
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&ss, slen) || listen(fd, 64)) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	if (getsockname(fd, (struct sockaddr *)&ss, &slen) == 0) {
-		if (ss.ss_family == AF_INET6)
-			snprintf(shown, shown_len, "[%s]:%u",
-				 inet_ntop(AF_INET6, &sin6->sin6_addr, hostbuf, sizeof(hostbuf)),
-				 ntohs(sin6->sin6_port));
-		else
-			snprintf(shown, shown_len, "%s:%u",
-				 inet_ntop(AF_INET, &sin->sin_addr, hostbuf, sizeof(hostbuf)),
-				 ntohs(sin->sin_port));
-	}
-	*fd_out = fd;
-	return 0;
-}
-
-/*
- * The server's thread parses what any client sends: it holds no capability.
- * Capabilities are per thread (capset), so it drops its own at the first
- * connection, before it reads a byte.
- */
-static __thread int shed;
-
-static void on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx,
-			  enum MHD_ConnectionNotificationCode toe)
-{
-	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct none[2];
-
-	(void)cls;
-	(void)socket_ctx;
-	if (shed || toe != MHD_CONNECTION_NOTIFY_STARTED)
-		return;
-	memset(none, 0, sizeof(none));
-	if (syscall(SYS_capset, &hdr, none) == 0)
-		shed = 1;
-	else
-		/* keep serving: the page is the same, only the defence is less */
-		MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, 5u);
-}
-
-/*
- * Start the server thread on the socket metrics__new() bound.  Called at
- * ready(): after the loop dropped its capabilities (privs.c), which a thread
- * created later inherits.
- */
-static int start_server(struct metrics *m)
-{
-	sigset_t all, old;
-
-	/*
-	 * The server thread must not take SIGINT/SIGTERM/SIGHUP: they interrupt
-	 * the loop's poll.  It inherits the mask it is created with.
-	 */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	m->httpd = MHD_start_daemon(
-		MHD_USE_AUTO_INTERNAL_THREAD, 0, NULL, NULL, on_request, m,
-		MHD_OPTION_LISTEN_SOCKET, m->listen_fd,
-		MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
-		/* slow or idle clients are cut after 5 s; at most 200 at once,
-		 * 16 KiB each: a flood costs ~3 MiB and never the loop's time */
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)5,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)200,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384,
-		MHD_OPTION_END);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (!m->httpd)
-		return -EIO;
-	m->listen_fd = -1;	/* the server owns it now and closes it on stop */
-	return 0;
-}
-
 int metrics__new(const char *listen, struct metrics **out, const char **why)
 {
 	struct metrics *m;
@@ -647,7 +470,7 @@ int metrics__new(const char *listen, struct metrics **out, const char **why)
 		*out = m;
 		return 0;
 	}
-	err = listen_on(listen, &m->listen_fd, m->address, sizeof(m->address));
+	err = metrics_http__listen(listen, &m->listen_fd, m->address, sizeof(m->address));
 	if (err) {
 		*why = err == -EINVAL ? "parse the --metrics address (ADDR:PORT, [V6]:PORT or :PORT)"
 				      : "listen on the --metrics address";

@@ -43,6 +43,9 @@ void metrics__render(struct metrics *m, struct sbuf *out);
 /* 1 when the programs are attached and the loop flushed within stale_ms. */
 int metrics__healthy(const struct metrics *m, __u64 now_mono_ns);
 
+/* CLOCK_MONOTONIC now, in ns: the clock of metrics__healthy()'s now_mono_ns. */
+__u64 metrics_now_ns(void);
+
 /* A Prometheus label value: \\, \" and \n escaped, other control bytes and
  * bytes that are not UTF-8 as '?', so the page always parses. */
 void metrics_label_value(struct sbuf *sb, const char *s, size_t n);

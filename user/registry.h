@@ -11,6 +11,9 @@
 enum claim_kind { CLAIM_IANA, CLAIM_DEFACTO, CLAIM_SITE };
 #define CLAIM_KIND_COUNT (CLAIM_SITE + 1)
 
+/* A registry line, so also the longest field (a holder glob) of a claim. */
+#define REGISTRY_LINE_MAX 512
+
 #define PROTO_TCP	(1u << 0)
 #define PROTO_UDP	(1u << 1)
 #define PROTO_SCTP	(1u << 2)
@@ -49,6 +52,16 @@ int registry__add_file(struct registry *r, const char *path, enum claim_kind kin
 int registry__add_embedded(struct registry *r, char *err, size_t errlen);
 /* Every /etc/bindwatch/registry.d/ *.conf (dir may be absent), as site claims. */
 int registry__add_dir(struct registry *r, const char *dir, char *err, size_t errlen);
+
+/*
+ * For the parser (registry_parse.c), which checks a whole text before any of
+ * it is kept.  claim_array__push(): append c to the growing array *arr (*n used,
+ * *cap allocated); 0 or -ENOMEM.  registry__keep(): r takes text (malloc'd,
+ * the claims point into it) and copies claims[0..n); 0, or -ENOMEM with text
+ * still the caller's.
+ */
+int claim_array__push(struct claim **arr, size_t *n, size_t *cap, const struct claim *c);
+int registry__keep(struct registry *r, char *text, const struct claim *claims, size_t n);
 
 /* Build the lookup index; call once after the last add.  0 or -ENOMEM. */
 int registry__finish(struct registry *r);

@@ -7,7 +7,7 @@
 #include <stddef.h>
 
 /* Bigger files are refused (-EFBIG), never cut: 300 labels make 28 KB.
- * Read with file__read_whole() (container.c); this file only parses. */
+ * Read with file__read_whole() (runtime_files.c); this file only parses. */
 #define RUNTIME_JSON_MAX (16u << 20)
 #define DOCKER_MAX_IPS 8
 
