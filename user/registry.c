@@ -126,6 +126,7 @@ int claim_array__push(struct claim **arr, size_t *n, size_t *cap, const struct c
 
 int registry__keep(struct registry *r, char *text, const struct claim *claims, size_t n)
 {
+	size_t before = r->n;
 	char **arenas;
 	int ret = 0;
 
@@ -135,8 +136,11 @@ int registry__keep(struct registry *r, char *text, const struct claim *claims, s
 	r->arenas = arenas;
 	for (size_t i = 0; i < n && !ret; i++)
 		ret = claim_array__push(&r->c, &r->n, &r->cap, &claims[i]);
-	if (ret)
+	if (ret) {
+		/* all or nothing: the caller frees text, and no claim may point into it */
+		r->n = before;
 		return ret;
+	}
 	r->arenas[r->narenas++] = text;
 	return 0;
 }
