@@ -45,6 +45,16 @@ $(OUTPUT)/bindwatch.skel.h: $(OUTPUT)/bindwatch.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
+# The port guard: its own object and skeleton (user/guard.c), loaded only
+# with a policy.
+$(OUTPUT)/guard.bpf.o: bpf/guard.bpf.c | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
+
+$(OUTPUT)/guard.skel.h: $(OUTPUT)/guard.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name guard_bpf > $@
+
 # The registry is embedded: one C file generated from registry/*.conf.
 $(OUTPUT)/registry_data.c: $(REGISTRY_FILES) tools/embed.sh | $(OUTPUT)
 	$(call msg,EMBED,$@)
@@ -54,7 +64,7 @@ $(OUTPUT)/registry_data.o: $(OUTPUT)/registry_data.c
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -w -c $< -o $@
 
-$(OUTPUT)/user/%.o: user/%.c $(OUTPUT)/bindwatch.skel.h | $(OUTPUT)/user
+$(OUTPUT)/user/%.o: user/%.c $(OUTPUT)/bindwatch.skel.h $(OUTPUT)/guard.skel.h | $(OUTPUT)/user
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
@@ -70,7 +80,7 @@ $(OUTPUT)/tests/test_%: tests/unit/test_%.c tests/unit/tap.h $(LIB_OBJS) $(OUTPU
 	$(call msg,TEST-CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(LIB_OBJS) $(OUTPUT)/registry_data.o $(LDLIBS) -o $@
 
-$(OUTPUT)/tests/ktest: tests/kernel/ktest.c tests/kernel/*.h | $(OUTPUT)/tests
+$(OUTPUT)/tests/ktest: tests/kernel/ktest.c tests/kernel/*.h tests/kernel/*.c | $(OUTPUT)/tests
 	$(call msg,TEST-CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/kernel $< -lz -o $@
 

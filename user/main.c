@@ -18,6 +18,7 @@
 #include "snapshot.h"
 #include "claims.h"
 #include "registry_cmd.h"
+#include "policy.h"
 
 static volatile sig_atomic_t stop_flag, hup_flag;
 
@@ -59,6 +60,8 @@ static void usage(FILE *f)
 "       bindwatch who PORT|--all [--json] [--netns NAME]   who holds a port now\n"
 "       bindwatch registry lookup PORT[/PROTO] | list | check FILE...\n"
 "       bindwatch daemon [--log-dir DIR] [OPTIONS]   the forensic log service\n"
+"       bindwatch guard --policy FILE [--audit] [OPTIONS]   watch, and refuse binds\n"
+"                  of guarded ports by anyone the policy does not allow (EPERM)\n"
 "       bindwatch log verify [DIR]   bindwatch history PORT [--since T] [--until T]\n"
 "\n"
 "Options:\n"
@@ -84,6 +87,8 @@ static void usage(FILE *f)
 "  daemon only: --log-dir DIR (default /var/log/bindwatch), --flush-ms N (1000),\n"
 "  --flush-records N (1000), --max-size BYTES (67108864), --max-files N (10),\n"
 "  --key-file FILE (HMAC-chained records), --syslog (records to syslog instead)\n"
+"  guard and daemon: --policy FILE (ports kept for their owners; see README),\n"
+"  --audit (report what the policy would refuse, refuse nothing)\n"
 "  -v                     more diagnostics (-vv: libbpf's too)\n"
 "  -h, --help             this text\n"
 "  -V, --version          version\n"
@@ -98,7 +103,7 @@ enum {
 	OPT_JSON = 256, OPT_DURATION, OPT_PID, OPT_PORT, OPT_FAILED, OPT_BACKEND,
 	OPT_EXACT, OPT_RINGBUF, OPT_WAKEUP, OPT_GRACE, OPT_REGISTRY, OPT_CONTAINER,
 	OPT_NETNS, OPT_CGROUP, OPT_LOGDIR, OPT_FLUSHMS, OPT_FLUSHREC, OPT_MAXSIZE,
-	OPT_MAXFILES, OPT_KEYFILE, OPT_SYSLOG,
+	OPT_MAXFILES, OPT_KEYFILE, OPT_SYSLOG, OPT_POLICY, OPT_AUDIT,
 };
 
 static const struct option long_opts[] = {
@@ -123,6 +128,8 @@ static const struct option long_opts[] = {
 	{ "max-files", required_argument, NULL, OPT_MAXFILES },
 	{ "key-file", required_argument, NULL, OPT_KEYFILE },
 	{ "syslog", no_argument, NULL, OPT_SYSLOG },
+	{ "policy", required_argument, NULL, OPT_POLICY },
+	{ "audit", no_argument, NULL, OPT_AUDIT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -255,8 +262,11 @@ static int read_key(const char *path, unsigned char *key, size_t *len)
 	return 0;
 }
 
-static int cmd_watch(int argc, char **argv, int daemon)
+/* daemon: 1 for `bindwatch daemon`; guard: 1 for `bindwatch guard` (needs --policy) */
+static int cmd_watch(int argc, char **argv, int daemon, int guard)
 {
+	const char *policy_path = NULL;
+	int audit = 0;
 	struct logw_opts lo = { "/var/log/bindwatch", 1000, 1000, 64u << 20, 10, NULL, 0 };
 	static unsigned char key[1024];
 	struct daemon_ctx dctx;
@@ -357,6 +367,17 @@ static int cmd_watch(int argc, char **argv, int daemon)
 				return bad_value("--cgroup", optarg, strerror(-err2));
 			break;
 		}
+		case OPT_POLICY:
+		case OPT_AUDIT:
+			if (!guard && !daemon) {
+				p_err("--policy and --audit are 'bindwatch guard' (or daemon) options");
+				return 2;
+			}
+			if (c == OPT_POLICY)
+				policy_path = optarg;
+			else
+				audit = 1;
+			break;
 		case OPT_SYSLOG:
 			if (!daemon) {
 				p_err("--syslog is a 'bindwatch daemon' option");
@@ -420,6 +441,14 @@ static int cmd_watch(int argc, char **argv, int daemon)
 		p_err("unexpected argument '%s' (see --help)", argv[optind]);
 		return 2;
 	}
+	if (guard && !policy_path) {
+		p_err("bindwatch guard needs --policy FILE");
+		return 2;
+	}
+	if (audit && !policy_path) {
+		p_err("--audit needs --policy FILE");
+		return 2;
+	}
 	if (nports)
 		o.load.ports = ports;
 	if (!wakeup_set)
@@ -438,14 +467,29 @@ static int cmd_watch(int argc, char **argv, int daemon)
 		return 1;
 	}
 	o.registry = reg;
+	/* the whole policy or nothing, before anything is attached */
+	if (policy_path) {
+		char perr[512] = "";
+
+		if (policy__load(policy_path, &o.policy, perr, sizeof(perr))) {
+			p_err("%s", perr[0] ? perr : "failed to load the policy");
+			registry__free(reg);
+			return 1;
+		}
+		o.policy_path = policy_path;
+		o.guard_audit = audit;
+		o.hup = &hup_flag;
+	}
 	libbpf_set_print(libbpf_print);
 	if (preflight()) {
 		registry__free(reg);
+		policy__free(o.policy);
 		return 1;
 	}
 	err = install_signals();
 	if (err) {
 		p_err("failed to install signal handlers: %s", strerror(-err));
+		policy__free(o.policy);
 		return 1;
 	}
 	if (daemon) {
@@ -457,6 +501,7 @@ static int cmd_watch(int argc, char **argv, int daemon)
 				p_err("failed to read key file '%s' (--key-file): %s", key_file,
 				      strerror(-err));
 				registry__free(reg);
+				policy__free(o.policy);
 				return 1;
 			}
 			lo.key = key;
@@ -470,6 +515,7 @@ static int cmd_watch(int argc, char **argv, int daemon)
 				p_err("failed to open log dir '%s' (--log-dir): %s", lo.dir,
 				      strerror(-err));
 				registry__free(reg);
+				policy__free(o.policy);
 				return 1;
 			}
 		}
@@ -576,12 +622,14 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "registry"))
 		return cmd_registry(argc - 1, argv + 1, NULL, 0);
 	if (argc > 1 && !strcmp(argv[1], "watch"))
-		return cmd_watch(argc - 1, argv + 1, 0);
+		return cmd_watch(argc - 1, argv + 1, 0, 0);
 	if (argc > 1 && !strcmp(argv[1], "daemon"))
-		return cmd_watch(argc - 1, argv + 1, 1);
+		return cmd_watch(argc - 1, argv + 1, 1, 0);
+	if (argc > 1 && !strcmp(argv[1], "guard"))
+		return cmd_watch(argc - 1, argv + 1, 0, 1);
 	if (argc > 1 && !strcmp(argv[1], "log"))
 		return cmd_log(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "history"))
 		return cmd_history(argc - 1, argv + 1);
-	return cmd_watch(argc, argv, 0);
+	return cmd_watch(argc, argv, 0, 0);
 }

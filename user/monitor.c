@@ -18,6 +18,7 @@
 #include "proc.h"
 #include "record.h"
 #include "sbuf.h"
+#include "guard.h"
 
 #define PENDING_MAX 4096
 
@@ -42,6 +43,12 @@ struct monitor {
 	unsigned int unpriv_start;
 	int write_err;
 	int listen_err_inferred;
+	/* guard: the refusals' sockets, newest last, so their bind attempts
+	 * are reported as refused (EPERM) and never as collisions */
+	struct guard *guard;
+	__u64 denied[64];
+	unsigned int ndenied;
+	__u64 guard_refresh_ns;
 };
 
 static __u64 now_ns(clockid_t clk)
@@ -151,6 +158,7 @@ static void report(struct monitor *m, const struct bw_event *e, int err,
 
 	r->nholders = 0;
 	r->nflags = 0;
+	r->guard.action = 0;
 	r->container.runtime[0] = 0;
 	r->netns_name[0] = 0;
 	r->exe[0] = 0;
@@ -227,9 +235,19 @@ static int infer(struct monitor *m, const struct bw_event *e)
 }
 
 /* The default outcome of a pending event whose answer never came. */
+static int guard_denied(const struct monitor *m, __u64 cookie)
+{
+	for (unsigned int i = 0; cookie && i < m->ndenied && i < 64; i++)
+		if (m->denied[i] == cookie)
+			return 1;
+	return 0;
+}
+
 static void settle(struct monitor *m, struct bw_event *e)
 {
-	if (e->kind == BW_EV_BIND_ATTEMPT)		/* no success: failed */
+	if (e->kind == BW_EV_BIND_ATTEMPT && guard_denied(m, e->cookie))
+		report(m, e, EPERM, 0);			/* the guard refused it */
+	else if (e->kind == BW_EV_BIND_ATTEMPT)		/* no success: failed */
 		report(m, e, infer(m, e), 1);
 	else if (e->kind == BW_EV_LISTEN && !m->o->load.failed_only)
 		report(m, e, 0, 0);			/* no failure: listening */
@@ -318,6 +336,102 @@ static int handle_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* One guard record (decoded, or a holder found at start) to the output. */
+static void emit_guard(struct monitor *m, struct bw_record *r)
+{
+	if (r->ev.pid)
+		proc_cache__exe(m->procs, r->ev.pid, r->ev.ts_ns, r->exe, sizeof(r->exe));
+	if (!r->container.runtime[0]) {
+		const struct container_info *ci =
+			container_cache__by_id(m->containers, r->ev.cgroup_id);
+
+		if (ci)
+			r->container = *ci;
+	}
+	netns_name_cached(m, r->ev.netns, r->ev.ts_ns, r->netns_name, sizeof(r->netns_name));
+	m->sum.events++;
+	if (m->o->json) {
+		struct sbuf line;
+
+		sbuf_init(&line);
+		output_json_guard(&line, r);
+		emit_json(m, &line);
+		sbuf_free(&line);
+	} else {
+		output_text_guard(&m->out, r);
+	}
+}
+
+static int handle_guard(void *ctx, void *data, size_t size)
+{
+	struct monitor *m = ctx;
+	struct bw_record *r = &m->rec;
+	__u64 cookie;
+
+	if (guard__decode(m->guard, data, size, r))
+		return 0;
+	cookie = r->ev.cookie;
+	if (r->guard.action == BW_GUARD_DENY) {
+		struct pending *p = &m->pend;
+
+		m->denied[m->ndenied++ % 64] = cookie;
+		/* the watch's attempt for this socket: refused, not in use */
+		for (unsigned int i = p->count; i > 0; i--) {
+			struct bw_event *q = &p->ev[(p->head + i - 1) % PENDING_MAX];
+
+			if (q->kind == BW_EV_BIND_ATTEMPT && q->cookie == cookie) {
+				settle(m, q);
+				guard__decode(m->guard, data, size, r);
+				break;
+			}
+		}
+	}
+	r->ts_real_ns = r->ev.ts_ns + m->real_minus_mono;
+	r->exe[0] = 0;
+	r->container.runtime[0] = 0;
+	r->container.cgroup[0] = 0;
+	r->netns_name[0] = 0;
+	emit_guard(m, r);
+	return 0;
+}
+
+static void guard_held(const struct bw_record *r, void *ctx)
+{
+	struct monitor *m = ctx;
+
+	m->rec = *r;
+	m->rec.ts_real_ns = now_ns(CLOCK_REALTIME);
+	m->rec.ev.ts_ns = now_ns(CLOCK_MONOTONIC);
+	emit_guard(m, &m->rec);
+}
+
+/* SIGHUP: the policy file again; a bad one keeps the rules in force. */
+static void guard_reload(struct monitor *m, __u64 now)
+{
+	char err[512] = "";
+	struct sbuf line;
+	int ret = guard__reload(m->guard, m->o->policy_path, err, sizeof(err));
+
+	if (ret)
+		p_err("policy not reloaded, the old rules stay in force: %s", err);
+	else
+		p_info("policy reloaded from %s (%zu rules)", m->o->policy_path,
+		       guard__policy(m->guard)->n);
+	sbuf_init(&line);
+	sbuf_puts(&line, "{\"event\":\"reload\",\"what\":\"policy\",\"ts\":\"");
+	format_ts(&line, now + m->real_minus_mono);
+	sbuf_printf(&line, "\",\"ok\":%s,\"rules\":%zu", ret ? "false" : "true",
+		    guard__policy(m->guard)->n);
+	if (ret) {
+		sbuf_puts(&line, ",\"error\":");
+		sbuf_json_str(&line, err, sizeof(err));
+	}
+	sbuf_putc(&line, '}');
+	if (m->o->json)
+		emit_json(m, &line);
+	sbuf_free(&line);
+}
+
 /* Tell the kernel which ports an outbound connection should not take. */
 static void watch_claimed_ports(struct monitor *m, struct bw_loader *l)
 {
@@ -376,11 +490,14 @@ int monitor_run(const struct monitor_opts *o, volatile sig_atomic_t *stop,
 	struct monitor *m;
 	struct stat st;
 	__u64 start, deadline = 0, dropped = 0;
+	struct policy *policy = o->policy;	/* ours until the guard takes it */
 	int err;
 
 	m = calloc(1, sizeof(*m));
-	if (!m)
+	if (!m) {
+		policy__free(policy);
 		return -ENOMEM;
+	}
 	m->o = o;
 	sbuf_init(&m->out);
 	m->procs = proc_cache__new();
@@ -408,6 +525,16 @@ int monitor_run(const struct monitor_opts *o, volatile sig_atomic_t *stop,
 	err = loader__open(&o->load, &l, why);
 	if (err)
 		goto cleanup;
+	if (o->policy) {
+		/* after the watch: its cgroup programs run first and still see
+		 * the attempt; the guard owns the policy from here */
+		struct policy *p = o->policy;
+
+		err = guard__open(p, o->guard_audit, NULL, &m->guard, why);
+		policy = NULL;
+		if (err)
+			goto cleanup;
+	}
 	/* loading parsed the kernel's BTF (megabytes, freed now): give it back */
 	malloc_trim(0);
 	/* Attached first, then the snapshot: a socket bound in between is seen
@@ -449,6 +576,11 @@ int monitor_run(const struct monitor_opts *o, volatile sig_atomic_t *stop,
 		*why = "create the ring buffer reader";
 		goto cleanup;
 	}
+	if (m->guard && ring_buffer__add(rb, guard__ring_fd(m->guard), handle_guard, m)) {
+		err = -errno;
+		*why = "add the guard's ring buffer";
+		goto cleanup;
+	}
 	start = now_ns(CLOCK_MONOTONIC);
 	m->real_minus_mono = now_ns(CLOCK_REALTIME) - start;
 	if (o->duration > 0)
@@ -466,6 +598,30 @@ int monitor_run(const struct monitor_opts *o, volatile sig_atomic_t *stop,
 		       loader__backend(l));
 		output_text_header(&m->out);
 	}
+	if (m->guard) {
+		const struct policy *gp = guard__policy(m->guard);
+		struct snapshot snap;
+
+		if (o->json) {
+			struct sbuf line;
+
+			sbuf_init(&line);
+			sbuf_puts(&line, "{\"event\":\"guard_ready\",\"policy\":");
+			sbuf_json_str(&line, gp->file, sizeof(gp->file));
+			sbuf_printf(&line, ",\"rules\":%zu,\"audit\":%s}", gp->n,
+				    o->guard_audit ? "true" : "false");
+			emit_json(m, &line);
+			sbuf_free(&line);
+		} else {
+			p_warn("guard: %zu rules from %s %s", gp->n, gp->file,
+			       o->guard_audit ? "audited (nothing refused)" : "enforced");
+		}
+		/* the rules today's holders would break: say so at once */
+		if (!snapshot__take(&snap, -1, 0, 1)) {
+			guard__check_holders(m->guard, &snap, guard_held, m);
+			snapshot__free(&snap);
+		}
+	}
 	flush_out(m);
 
 	while (!*stop) {
@@ -480,6 +636,15 @@ int monitor_run(const struct monitor_opts *o, volatile sig_atomic_t *stop,
 		ring_buffer__consume(rb);
 		now = now_ns(CLOCK_MONOTONIC);
 		expire_pending(m, now, 0);
+		if (m->guard && o->hup && *o->hup) {
+			guard_reload(m, now);
+			if (!o->sink)	/* the daemon's sink_tick clears it */
+				*o->hup = 0;
+		}
+		if (m->guard && now >= m->guard_refresh_ns) {
+			guard__refresh(m->guard);
+			m->guard_refresh_ns = now + 1000000000ull;
+		}
 		flush_out(m);
 		if (o->sink)
 			sink_tick(m, l, now, &last_dropped);
@@ -519,12 +684,17 @@ int monitor_run(const struct monitor_opts *o, volatile sig_atomic_t *stop,
 	if (dropped)
 		p_warn("%llu events were dropped in the kernel (ring buffer full); "
 		       "raise --ringbuf", (unsigned long long)dropped);
+	if (m->guard && !guard__dropped(m->guard, &dropped) && dropped)
+		p_warn("%llu guard refusals could not be reported (guard ring buffer full)",
+		       (unsigned long long)dropped);
 	flush_out(m);
 	if (o->sink && o->sink->tick && !m->write_err)
 		m->write_err = o->sink->tick(o->sink->ctx, 1);
 	err = m->write_err;
 cleanup:
 	ring_buffer__free(rb);
+	guard__free(m->guard);
+	policy__free(policy);
 	loader__free(l);
 	collide__free(m->coll);
 	container_cache__free(m->containers);

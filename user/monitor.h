@@ -5,6 +5,7 @@
 #include <signal.h>
 #include "loader.h"
 #include "registry.h"
+#include "policy.h"
 
 /* Where JSON records go instead of stdout (the daemon's log). */
 struct bw_line_sink {
@@ -32,6 +33,10 @@ struct monitor_opts {
 	const struct bw_line_sink *sink;	/* NULL: stdout */
 	volatile sig_atomic_t *hup;	/* set by SIGHUP; the loop calls sink->hup */
 	int drop_privs;		/* after attach and snapshot: see privs.h */
+	/* guard: enforce this policy (monitor_run owns it from entry), or NULL */
+	struct policy *policy;
+	const char *policy_path;	/* re-read on SIGHUP */
+	int guard_audit;		/* report, never refuse */
 };
 
 /*

@@ -239,3 +239,95 @@ void output_text_summary(struct sbuf *sb, const struct bw_summary *s)
 		    (unsigned long long)s->failed, (unsigned long long)s->dropped,
 		    s->seconds);
 }
+
+/* ------------------------------------------------------------ port guard */
+
+static const char *guard_action(int action)
+{
+	switch (action) {
+	case 1:
+		return "deny";
+	case 2:
+		return "audit";
+	case BW_GUARD_ACT_HELD:
+		return "held";
+	}
+	return "?";
+}
+
+void output_json_guard(struct sbuf *sb, const struct bw_record *r)
+{
+	const struct bw_event *e = &r->ev;
+	const char *k = r->guard.kept_for;
+	char a[64];
+
+	addr_str(e->family, e->addr, a, sizeof(a));
+	sbuf_printf(sb, "{\"event\":\"guard\",\"action\":\"%s\",\"ts\":\"",
+		    guard_action(r->guard.action));
+	format_ts(sb, r->ts_real_ns);
+	sbuf_puts(sb, "\",\"rule\":");
+	sbuf_json_str(sb, r->guard.rule, sizeof(r->guard.rule));
+	/* "cgroup:/a,uid:0" as a list */
+	sbuf_puts(sb, ",\"kept_for\":[");
+	while (*k) {
+		size_t n = strcspn(k, ",");
+
+		sbuf_json_str(sb, k, n);
+		k += n;
+		if (*k == ',' && *++k)
+			sbuf_putc(sb, ',');
+	}
+	sbuf_printf(sb, "],\"hook\":\"%s\",\"pid\":%u,\"tid\":%u,\"uid\":%u,\"comm\":",
+		    r->guard.post_bind ? "post_bind" : "bind", e->pid, e->tid, e->uid);
+	sbuf_json_str(sb, e->comm, sizeof(e->comm));
+	sbuf_puts(sb, ",\"exe\":");
+	json_str_or_null(sb, r->exe, sizeof(r->exe));
+	sbuf_printf(sb, ",\"cgroup_id\":%llu,\"netns\":%u,", (unsigned long long)e->cgroup_id,
+		    e->netns);
+	if (r->netns_name[0]) {
+		sbuf_puts(sb, "\"netns_name\":");
+		sbuf_json_str(sb, r->netns_name, sizeof(r->netns_name));
+		sbuf_putc(sb, ',');
+	}
+	sbuf_printf(sb, "\"family\":\"%s\",\"proto\":\"%s\",\"addr\":\"%s\",\"port\":%u,"
+		    "\"errno\":%s,\"sock\":%llu,\"container\":",
+		    family_name(e->family), proto_name(e->proto), a, e->port,
+		    r->err ? "\"EPERM\"" : "null", (unsigned long long)e->cookie);
+	container_json(sb, &r->container);
+	sbuf_putc(sb, '}');
+}
+
+void output_text_guard(struct sbuf *sb, const struct bw_record *r)
+{
+	const struct bw_event *e = &r->ev;
+	char a[64], tbuf[16], proto[8];
+	time_t sec = (time_t)(r->ts_real_ns / 1000000000ull);
+	struct sbuf comm;
+	struct tm tm;
+	static const char *result[] = { "?", "EPERM guard", "audit", "held" };
+	int act = r->guard.action >= 1 && r->guard.action <= 3 ? r->guard.action : 0;
+
+	localtime_r(&sec, &tm);
+	strftime(tbuf, sizeof(tbuf), "%H:%M:%S", &tm);
+	addr_str(e->family, e->addr, a, sizeof(a));
+	snprintf(proto, sizeof(proto), "%s%c", proto_name(e->proto),
+		 e->family == 10 ? '6' : '4');
+	sbuf_init(&comm);
+	sbuf_term_str(&comm, e->comm, sizeof(e->comm));
+	if (act == BW_GUARD_ACT_HELD)
+		sbuf_printf(sb, "%-8s ", "start");
+	else
+		sbuf_printf(sb, "%-8s ", tbuf);
+	sbuf_printf(sb, "%-6s %7u %-11.11s %-5s %-16s %5u %s\n", "guard", e->pid,
+		    comm.buf ? comm.buf : "", proto, a, e->port, result[act]);
+	sbuf_printf(sb, "  %s guard: %u/%s is kept for ",
+		    act == 1 ? "error" : "warning", e->port, proto_name(e->proto));
+	sbuf_term_str(sb, r->guard.kept_for, sizeof(r->guard.kept_for));
+	sbuf_puts(sb, " (");
+	sbuf_term_str(sb, r->guard.rule, sizeof(r->guard.rule));
+	sbuf_printf(sb, "); %s[%u] uid %u %s\n", comm.buf ? comm.buf : "", e->pid, e->uid,
+		    act == 1 ? "was refused" :
+		    act == 2 ? "would have been refused (audit)" :
+		    "holds it now and would be refused");
+	sbuf_free(&comm);
+}

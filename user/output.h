@@ -15,6 +15,11 @@ void output_json_holder(struct sbuf *sb, const struct bw_holder *h);
 void output_json_ready(struct sbuf *sb, const char *backend, const char *version);
 void output_json_summary(struct sbuf *sb, const struct bw_summary *s);
 
+/* A port-guard record (r->guard.action set): a refusal, an audit hit, or a
+ * holder found breaking a rule at start. */
+void output_json_guard(struct sbuf *sb, const struct bw_record *r);
+void output_text_guard(struct sbuf *sb, const struct bw_record *r);
+
 /* Fixed columns under 80 characters; kernel strings neutralised. */
 void output_text_header(struct sbuf *sb);
 void output_text_record(struct sbuf *sb, const struct bw_record *r);

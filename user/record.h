@@ -34,6 +34,17 @@ struct bw_flag {
 	char message[512];
 };
 
+/* What the port guard adds to a record (user/guard.c); action 0: not a
+ * guard record. */
+#define BW_GUARD_ACT_HELD	3	/* at start: the current holder breaks a rule
+					 * (BW_GUARD_DENY/AUDIT are in guard.h) */
+struct bw_guard_info {
+	int action;		/* BW_GUARD_DENY, BW_GUARD_AUDIT, BW_GUARD_ACT_HELD */
+	int post_bind;		/* judged the kernel's choice for a bind to port 0 */
+	char rule[300];		/* "FILE:LINE" of the rule */
+	char kept_for[512];	/* who the rule allows: "cgroup:/a,uid:0" */
+};
+
 struct bw_record {
 	struct bw_event ev;
 	__u64 ts_real_ns;	/* wall clock, from ev.ts_ns */
@@ -46,6 +57,7 @@ struct bw_record {
 	struct bw_flag flags[BW_MAX_FLAGS];
 	struct container_info container;	/* runtime "" when none */
 	char netns_name[64];	/* "host", a /run/netns name, or "" */
+	struct bw_guard_info guard;	/* action 0 unless a guard record */
 };
 
 /* Names for the numbers in an event; never NULL. */

@@ -2085,6 +2085,8 @@ static int t_daemon_syslog(void)
 	return T_PASS;
 }
 
+#include "t_guard.c"
+
 static const struct { const char *name; int (*fn)(void); } tests[] = {
 	{ "bind_tcp4", t_tcp4 },
 	{ "bind_udp4", t_udp4 },
@@ -2126,6 +2128,15 @@ static const struct { const char *name; int (*fn)(void); } tests[] = {
 	{ "ephemeral_steal", t_ephemeral_steal },
 	{ "docker_proxy_holder", t_docker_proxy },
 	{ "daemon_syslog", t_daemon_syslog },
+	/* guard */
+	{ "guard_deny", t_guard_deny },
+	{ "guard_iouring", t_guard_iouring },
+	{ "guard_audit", t_guard_audit },
+	{ "guard_sigkill", t_guard_sigkill },
+	{ "guard_reload", t_guard_reload },
+	{ "guard_range", t_guard_range },
+	{ "guard_bad_policy", t_guard_bad_policy },
+	{ "guard_holder", t_guard_holder },
 };
 
 int main(int argc, char **argv)
