@@ -24,7 +24,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all clean test unit-test kernel-test vm-test bench vmlinux install
+.PHONY: all clean test unit-test kernel-test vm-test bench bench-guard vmlinux install
 
 # The agent: every user/*.c except the test-only ones.
 USER_SRCS := $(wildcard user/*.c)
@@ -103,6 +103,12 @@ vm-test: bindwatch $(OUTPUT)/tests/ktest
 bench: bindwatch
 	$(Q)$(MAKE) -s -C bench OUTPUT=$(abspath $(OUTPUT))/bench
 	$(Q)bench/run.sh
+	$(Q)bench/guard.sh
+
+# The port guard's cost on unguarded ports alone (also the end of `make bench`).
+bench-guard: bindwatch
+	$(Q)$(MAKE) -s -C bench OUTPUT=$(abspath $(OUTPUT))/bench
+	$(Q)bench/guard.sh
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(VMLINUX_DIR)/vmlinux.h

@@ -9,6 +9,8 @@
  *
  * The policy lives in the object's .bss, which the agent mmaps and writes:
  *
+ *   port_bits[gen][p][port / 8] bit port % 8: the port is guarded (checked
+ *                            first: 8 KiB that stay in cache)
  *   port_rule[gen][p][port]  rule index + 1 for that port and protocol
  *                            (p: BW_GUARD_P_TCP or BW_GUARD_P_UDP), 0: the port
  *                            is not guarded.  Ports in host byte order.

@@ -52,14 +52,17 @@ static void write_gen(struct guard *g, __u32 gen, const struct policy *p)
 {
 	struct guard_bpf__bss *b = g->skel->bss;
 
+	memset(b->port_bits[gen], 0, sizeof(b->port_bits[gen]));
 	memset(b->port_rule[gen], 0, sizeof(b->port_rule[gen]));
 	memset(b->rules[gen], 0, sizeof(b->rules[gen]));
 	for (size_t i = 0; i < p->n; i++) {
 		const struct policy_rule *r = &p->rules[i];
 
 		rule_to_kernel(r, &b->rules[gen][i]);
-		for (unsigned int port = r->port_lo; port <= r->port_hi; port++)
+		for (unsigned int port = r->port_lo; port <= r->port_hi; port++) {
 			b->port_rule[gen][proto_slot(r->proto)][port] = (__u16)(i + 1);
+			b->port_bits[gen][proto_slot(r->proto)][port >> 3] |= (__u8)(1u << (port & 7));
+		}
 	}
 }
 

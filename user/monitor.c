@@ -386,6 +386,15 @@ static int handle_guard(void *ctx, void *data, size_t size)
 			}
 		}
 	}
+	if (r->guard.action == BW_GUARD_DENY && r->guard.post_bind) {
+		/* the watch's post_bind ran first and reported the port taken; the
+		 * kernel gave it back: out of the port table */
+		r->ev.kind = BW_EV_CLOSE;
+		collide__apply(m->coll, r, r->ev.ts_ns);
+		r->ev.kind = BW_EV_BIND;
+		r->nholders = 0;
+		r->nflags = 0;
+	}
 	r->ts_real_ns = r->ev.ts_ns + m->real_minus_mono;
 	r->exe[0] = 0;
 	r->container.runtime[0] = 0;

@@ -2137,6 +2137,7 @@ static const struct { const char *name; int (*fn)(void); } tests[] = {
 	{ "guard_range", t_guard_range },
 	{ "guard_bad_policy", t_guard_bad_policy },
 	{ "guard_holder", t_guard_holder },
+	{ "guard_port0", t_guard_port0 },
 };
 
 int main(int argc, char **argv)

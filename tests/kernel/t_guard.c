@@ -607,3 +607,66 @@ done:
 	guard_env_free(&g);
 	return T_PASS;
 }
+
+/* A bind to port 0 whose kernel-chosen port is guarded: refused at post_bind.
+ * In a netns whose ephemeral range is the guarded ports. */
+static int t_guard_port0(void)
+{
+	unsigned short port = 0;
+	struct guard_env g;
+	struct agent a = { 0 };
+	char text[256], sysctl_cmd[256];
+	const char *l;
+	int got = -1;
+
+	for (int tries = 0; tries < 50 && !port; tries++) {
+		unsigned short p = free_port(SOCK_STREAM);
+
+		if (p && p % 2 == 0 && p < 65000)
+			port = p;
+	}
+	snprintf(sysctl_cmd, sizeof(sysctl_cmd), "%s netns exec bwt-gport0 sysctl -qw "
+		 "net.ipv4.ip_local_port_range='%u %u'", ip_cmd(), port, port + 1);
+	if (!port || !netns_make("bwt-gport0", sysctl_cmd))
+		return T_FAIL;
+	if (!guard_env_make(&g))
+		goto done;
+	snprintf(text, sizeof(text), "%u-%u/tcp uid:4242\n", port, port + 1);
+	if (!guard_write_policy(&g, text) || !guard_start(&a, g.policy, NULL))
+		goto done;
+	{
+		pid_t pid = fork();
+		int status;
+
+		if (pid == 0) {
+			struct sockaddr_in sa = { .sin_family = AF_INET };
+			int nfd = open("/run/netns/bwt-gport0", O_RDONLY), fd;
+
+			if (nfd < 0 || setns(nfd, CLONE_NEWNET))
+				_exit(250);
+			prctl(PR_SET_NAME, "zeroport");
+			inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+			fd = socket(AF_INET, SOCK_STREAM, 0);
+			_exit(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ? errno : 0);
+		}
+		if (waitpid(pid, &status, 0) == pid && WIFEXITED(status))
+			got = WEXITSTATUS(status);
+	}
+	if (got != EPERM)
+		failf("bind to port 0 landing on a guarded port: got %d, want EPERM", got);
+	{
+		struct gmatch m = { "deny", port, "zeroport" };
+
+		l = agent_wait(&a, guard_pred, &m, 2);
+		if (!l) {
+			m.port = port + 1;
+			l = expect_guard(&a, "deny", port + 1, "zeroport");
+		}
+	}
+	check_eq_str(l, "hook", "post_bind");
+done:
+	agent_free(&a);
+	guard_env_free(&g);
+	netns_del("bwt-gport0");
+	return T_PASS;
+}
