@@ -246,7 +246,7 @@ static int guard_denied(const struct monitor *m, __u64 cookie)
 static void settle(struct monitor *m, struct bw_event *e)
 {
 	if (e->kind == BW_EV_BIND_ATTEMPT && guard_denied(m, e->cookie))
-		report(m, e, EPERM, 0);			/* the guard refused it */
+		report(m, e, EPERM, 2);			/* the guard refused it */
 	else if (e->kind == BW_EV_BIND_ATTEMPT)		/* no success: failed */
 		report(m, e, infer(m, e), 1);
 	else if (e->kind == BW_EV_LISTEN && !m->o->load.failed_only)

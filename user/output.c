@@ -116,6 +116,7 @@ void output_json_record(struct sbuf *sb, const struct bw_record *r)
 	if (r->err)
 		sbuf_printf(sb, "\"%s\",\"errno_source\":\"%s\"",
 			    errno_name(r->err, eb, sizeof(eb)),
+			    r->err_inferred == 2 ? "guard" :
 			    r->err_inferred ? "inferred" : "kernel");
 	else
 		sbuf_puts(sb, "null");
@@ -203,7 +204,7 @@ void output_text_record(struct sbuf *sb, const struct bw_record *r)
 		sbuf_puts(sb, (e->flags & BW_F_LISTENING) ? "was listening" : "released");
 	else if (r->err)
 		sbuf_printf(sb, "%s%s", errno_name(r->err, eb, sizeof(eb)),
-			    r->err_inferred ? "?" : "");
+			    r->err_inferred == 2 ? " guard" : r->err_inferred ? "?" : "");
 	else
 		sbuf_puts(sb, "ok");
 	text_opts(sb, e->opts);

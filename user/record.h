@@ -49,7 +49,8 @@ struct bw_record {
 	struct bw_event ev;
 	__u64 ts_real_ns;	/* wall clock, from ev.ts_ns */
 	int err;		/* positive errno, 0 on success */
-	int err_inferred;	/* err deduced, not returned by the kernel */
+	int err_inferred;	/* err deduced, not returned by the kernel;
+				 * 2: EPERM from the port guard (guard.h) */
 	char exe[256];		/* full path, or the kernel's basename, or "" */
 	int nholders;
 	struct bw_holder holders[BW_MAX_HOLDERS];
