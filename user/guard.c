@@ -15,6 +15,9 @@
 
 #define GUARD_LINKS 4
 
+_Static_assert(sizeof(((struct bw_guard_info *)0)->kept_for) >= POLICY_ALLOW_LEN,
+	       "a record's kept_for must hold a whole allow list");
+
 struct guard {
 	struct guard_bpf *skel;
 	struct bpf_link *links[GUARD_LINKS];

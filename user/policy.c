@@ -9,7 +9,7 @@
 #include "parse.h"
 #include "policy.h"
 
-#define LINE_MAX_LEN	1024
+#define LINE_MAX_LEN	POLICY_LINE_MAX
 #define FILE_MAX_LEN	(1u << 20)
 
 struct parser {

@@ -22,7 +22,10 @@
 #include "bw_guard.h"
 
 #define POLICY_PATH_LEN	256
-#define POLICY_ALLOW_LEN 512
+#define POLICY_LINE_MAX	1024	/* longest line */
+/* the allow list is the line's items joined by single commas: never longer
+ * than the line, so it is never cut */
+#define POLICY_ALLOW_LEN (POLICY_LINE_MAX + 1)
 
 struct policy_rule {
 	unsigned int line;

@@ -42,7 +42,8 @@ struct bw_guard_info {
 	int action;		/* BW_GUARD_DENY, BW_GUARD_AUDIT, BW_GUARD_ACT_HELD */
 	int post_bind;		/* judged the kernel's choice for a bind to port 0 */
 	char rule[300];		/* "FILE:LINE" of the rule */
-	char kept_for[512];	/* who the rule allows: "cgroup:/a,uid:0" */
+	char kept_for[1025];	/* who the rule allows: "cgroup:/a,uid:0"
+				 * (POLICY_ALLOW_LEN: never cut) */
 };
 
 struct bw_record {

@@ -143,6 +143,26 @@ static void test_forms(void)
 	      policy__find(p, IPPROTO_TCP, 53) == &p->rules[3], "53 per protocol");
 	policy__free(p);
 
+	{	/* the longest line: its allow list is whole, never cut */
+		char line[1100], want[1100];
+		size_t len = 0, wlen = 0;
+
+		len += (size_t)snprintf(line, sizeof(line), "80/tcp");
+		for (int i = 0; i < 8; i++) {
+			char item[200];
+
+			snprintf(item, sizeof(item), "cgroup:/%0*d", 116, i);
+			len += (size_t)snprintf(line + len, sizeof(line) - len, " %s", item);
+			wlen += (size_t)snprintf(want + wlen, sizeof(want) - wlen, "%s%s",
+						 i ? "," : "", item);
+		}
+		CHECK(len <= 1024, "line of %zu", len);
+		p = NULL;
+		CHECK(!policy__parse("l.conf", line, len, &p, err, sizeof(err)), "%s", err);
+		if (p)
+			CHECK_STR(p->rules[0].allow, want);
+		policy__free(p);
+	}
 	/* an empty file (only comments) is a policy with no rules */
 	p = NULL;
 	CHECK(!policy__parse("e.conf", "# nothing\n\n", 11, &p, err, sizeof(err)) && p &&
