@@ -8,6 +8,37 @@
  */
 #include <sys/stat.h>
 
+/*
+ * A free port below the host's ephemeral range: the guard is host-wide (the
+ * v2 root), and a guarded port inside the range could refuse another
+ * program's bind to port 0 that the kernel happened to send there.
+ */
+static unsigned short guard_free_port(int type)
+{
+	unsigned int lo = 32768, hi = 60999;
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+
+	if (f) {
+		if (fscanf(f, "%u %u", &lo, &hi) != 2)
+			lo = 32768;
+		fclose(f);
+	}
+	if (lo < 12000)
+		return free_port(type);	/* no room below: take what there is */
+	for (int tries = 0; tries < 200; tries++) {
+		unsigned short p = (unsigned short)(10000 + rand() % (int)(lo - 10000 - 8));
+		struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_port = htons(p) };
+		int fd = socket(AF_INET6, type, 0), ok;
+
+		ok = fd >= 0 && !bind(fd, (struct sockaddr *)&a, sizeof(a));
+		if (fd >= 0)
+			close(fd);
+		if (ok)
+			return p;
+	}
+	return 0;
+}
+
 struct guard_env {
 	char root[256];		/* the cgroup-v2 mount */
 	char base[512];		/* <root>/bwt-guard-<pid> */
@@ -245,8 +276,8 @@ static void no_collision(struct agent *a, unsigned short port)
 /* uid and cgroup refusals, the allowed ones, an untouched port, IPv4+IPv6. */
 static int t_guard_deny(void)
 {
-	unsigned short p1 = free_port(SOCK_STREAM), p2 = free_port(SOCK_STREAM),
-		       p3 = free_port(SOCK_STREAM);
+	unsigned short p1 = guard_free_port(SOCK_STREAM), p2 = guard_free_port(SOCK_STREAM),
+		       p3 = guard_free_port(SOCK_STREAM);
 	struct guard_env g;
 	struct agent a = { 0 };
 	char text[1024], rule[128];
@@ -319,13 +350,13 @@ done:
 /* io_uring's IORING_OP_BIND passes the same hooks. */
 static int t_guard_iouring(void)
 {
-	unsigned short port = free_port(SOCK_STREAM);
+	unsigned short port = guard_free_port(SOCK_STREAM);
 	struct gbind probe = { NULL, 0, AF_INET, SOCK_STREAM, 0, 1, "probe" };
 	struct guard_env g;
 	struct agent a = { 0 };
 	char text[256];
 
-	probe.port = free_port(SOCK_STREAM);
+	probe.port = guard_free_port(SOCK_STREAM);
 	if (gbind_try(&probe) == EINVAL || gbind_try(&probe) == 253)
 		SKIP("this kernel has no IORING_OP_BIND (Linux >= 6.11)");
 	if (!guard_env_make(&g))
@@ -353,7 +384,7 @@ done:
 /* --audit: both pass, the would-be refusal is reported. */
 static int t_guard_audit(void)
 {
-	unsigned short port = free_port(SOCK_STREAM);
+	unsigned short port = guard_free_port(SOCK_STREAM);
 	const char *extra[] = { "--audit", NULL };
 	struct guard_env g;
 	struct agent a = { 0 };
@@ -391,7 +422,7 @@ done:
 /* SIGKILL of the agent removes enforcement: fail open. */
 static int t_guard_sigkill(void)
 {
-	unsigned short port = free_port(SOCK_STREAM);
+	unsigned short port = guard_free_port(SOCK_STREAM);
 	struct gbind b = { NULL, 65534, AF_INET, SOCK_STREAM, 0, 0, "refused" };
 	struct guard_env g;
 	struct agent a = { 0 };
@@ -428,7 +459,7 @@ done:
  * good one replaces them. */
 static int t_guard_reload(void)
 {
-	unsigned short p1 = free_port(SOCK_STREAM), p2 = free_port(SOCK_STREAM);
+	unsigned short p1 = guard_free_port(SOCK_STREAM), p2 = guard_free_port(SOCK_STREAM);
 	struct gbind b1 = { NULL, 65534, AF_INET, SOCK_STREAM, p1, 0, "reloader" };
 	struct gbind b2 = { NULL, 65534, AF_INET, SOCK_STREAM, p2, 0, "reloader" };
 	struct guard_env g;
@@ -491,7 +522,7 @@ static int t_guard_range(void)
 
 	/* four free UDP ports in a row */
 	for (int tries = 0; tries < 50 && !base; tries++) {
-		unsigned short p = free_port(SOCK_DGRAM);
+		unsigned short p = guard_free_port(SOCK_DGRAM);
 		int ok = p && p < 65000;
 
 		for (int k = 1; ok && k < 4; k++) {
@@ -583,7 +614,7 @@ done:
 /* A port held at start by someone the policy would refuse: said at once. */
 static int t_guard_holder(void)
 {
-	unsigned short port = free_port(SOCK_STREAM);
+	unsigned short port = guard_free_port(SOCK_STREAM);
 	struct server sv = { 0 };
 	struct guard_env g;
 	struct agent a = { 0 };
@@ -620,7 +651,7 @@ static int t_guard_port0(void)
 	int got = -1;
 
 	for (int tries = 0; tries < 50 && !port; tries++) {
-		unsigned short p = free_port(SOCK_STREAM);
+		unsigned short p = guard_free_port(SOCK_STREAM);
 
 		if (p && p % 2 == 0 && p < 65000)
 			port = p;
