@@ -26,6 +26,8 @@
 #include "consts.bpf.h"
 #include "bw_guard.h"
 
+_Static_assert(BW_GUARD_MAX_RULES == 256, "rule_for() masks the rule index with 0xff");
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Set by the agent between open and load. */
@@ -51,12 +53,17 @@ struct {
 	__type(value, __u64);
 } guard_drops SEC(".maps");
 
-/* The rule for (proto, port) in the active generation, or NULL. */
+/*
+ * The rule for (proto, port) in the active generation, or NULL.  Every index
+ * is masked in BPF itself: clang drops a C-level mask it thinks redundant,
+ * and the 6.1 verifier loses a value's bounds across a stack spill (as in
+ * events.bpf.h's port_wanted()).
+ */
 static __always_inline const struct bw_guard_rule *rule_for(__u8 proto, __u16 port,
 							     __u32 *gen_out, __u32 *idx_out)
 {
-	__u32 gen = *(volatile __u32 *)&active_gen & 1;
-	__u32 p, idx;
+	__u32 gen = *(volatile __u32 *)&active_gen;
+	__u32 p, idx, byte = (__u32)port >> 3, bit = (__u32)port & 7, slot = port;
 
 	if (proto == IPPROTO_TCP)
 		p = BW_GUARD_P_TCP;
@@ -64,16 +71,19 @@ static __always_inline const struct bw_guard_rule *rule_for(__u8 proto, __u16 po
 		p = BW_GUARD_P_UDP;
 	else
 		return NULL;
+	asm volatile("%0 &= 1" : "+r"(gen));
+	asm volatile("%0 &= 1" : "+r"(p));
+	asm volatile("%0 &= 0x1fff" : "+r"(byte));
+	asm volatile("%0 &= 0xffff" : "+r"(slot));
 	/* the 8 KiB bitmap first: it stays in cache where the 128 KiB index
 	 * would not, and most binds end here */
-	if (!((port_bits[gen][p][port >> 3] >> (port & 7)) & 1))
+	if (!((port_bits[gen][p][byte] >> bit) & 1))
 		return NULL;
-	idx = port_rule[gen][p][port];
-	if (!idx)
+	idx = port_rule[gen][p][slot];
+	if (!idx || idx > BW_GUARD_MAX_RULES)
 		return NULL;
 	idx -= 1;
-	if (idx >= BW_GUARD_MAX_RULES)
-		return NULL;
+	asm volatile("%0 &= 0xff" : "+r"(idx));	/* BW_GUARD_MAX_RULES - 1 */
 	*gen_out = gen;
 	*idx_out = idx;
 	return &rules[gen][idx];
