@@ -611,30 +611,43 @@ done:
 	return T_PASS;
 }
 
-/* A port held at start by someone the policy would refuse: said at once. */
+/* A port held at start by someone the policy would refuse: said at once;
+ * one held by the cgroup the rule allows: not a word. */
 static int t_guard_holder(void)
 {
-	unsigned short port = guard_free_port(SOCK_STREAM);
-	struct server sv = { 0 };
+	unsigned short port = guard_free_port(SOCK_STREAM), port2 = guard_free_port(SOCK_STREAM);
+	struct server sv = { 0 }, ok = { 0 };
 	struct guard_env g;
 	struct agent a = { 0 };
-	char text[256], rule[128];
+	char text[1024], rule[128];
 	const char *l;
 
 	if (!guard_env_make(&g))
 		goto done;
-	snprintf(text, sizeof(text), "# kept for uid 4242\n%u/tcp uid:4242\n", port);
+	snprintf(text, sizeof(text), "# kept for uid 4242\n%u/tcp uid:4242\n%u/tcp cgroup:%s\n",
+		 port, port2, g.rel_allowed);
 	if (!guard_write_policy(&g, text) || !serve(&sv, "squatter", NULL, "4", "127.0.0.1", port, "l"))
 		goto done;
+	serve_cgroup = g.allowed;
+	if (!serve(&ok, "rightful", NULL, "4", "127.0.0.1", port2, "l")) {
+		serve_cgroup = NULL;
+		goto done;
+	}
+	serve_cgroup = NULL;
 	if (!guard_start(&a, g.policy, NULL))
 		goto done;
 	l = expect_guard(&a, "held", port, "squatter");
 	snprintf(rule, sizeof(rule), "%s:2", g.policy);
 	check_eq_str(l, "rule", rule);
 	check_eq_num(l, "pid", sv.pid);
+	agent_stop(&a);
+	for (int k = 0; k < a.nlines; k++)
+		if (jis(a.lines[k], "event", "guard") && jnum(a.lines[k], "port") == port2)
+			failf("a holder in the allowed cgroup was reported: %s", a.lines[k]);
 done:
 	agent_free(&a);
 	unserve(&sv);
+	unserve(&ok);
 	guard_env_free(&g);
 	return T_PASS;
 }
