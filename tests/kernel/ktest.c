@@ -2138,6 +2138,7 @@ static const struct { const char *name; int (*fn)(void); } tests[] = {
 	{ "guard_bad_policy", t_guard_bad_policy },
 	{ "guard_holder", t_guard_holder },
 	{ "guard_port0", t_guard_port0 },
+	{ "guard_daemon", t_guard_daemon },
 };
 
 int main(int argc, char **argv)

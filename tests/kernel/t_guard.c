@@ -714,3 +714,39 @@ done:
 	netns_del("bwt-gport0");
 	return T_PASS;
 }
+
+/* `bindwatch daemon --policy`: refusals and the policy reload are sealed in
+ * the log like every other record. */
+static int t_guard_daemon(void)
+{
+	unsigned short port = guard_free_port(SOCK_STREAM);
+	struct gbind b = { NULL, 65534, AF_INET, SOCK_STREAM, 0, 0, "logged" };
+	char dir[] = "/tmp/bw-glog-XXXXXX", err[4096], out[4096], text[256], cmd[600];
+	const char *extra[] = { "--policy", NULL, NULL };
+	struct guard_env g;
+	struct daemon_run d = { 0 };
+
+	b.port = port;
+	if (!guard_env_make(&g) || !mkdtemp(dir))
+		goto done;
+	snprintf(text, sizeof(text), "%u/tcp uid:0\n", port);
+	extra[1] = g.policy;
+	if (!guard_write_policy(&g, text) || !daemon_start(&d, dir, extra))
+		goto done;
+	expect_bind(&b, EPERM, "daemon: another uid");
+	kill(d.pid, SIGHUP);
+	usleep(600000);
+	daemon_stop(&d, err, sizeof(err));
+	if (log_count2(dir, "\"event\":\"guard\",\"action\":\"deny\"", "\"comm\":\"logged\"") != 1)
+		failf("no guard deny record in the log");
+	if (log_count2(dir, "\"event\":\"reload\",\"what\":\"policy\"", "\"ok\":true") != 1)
+		failf("no policy reload record in the log");
+	check_true(verify_rc(dir, out, sizeof(out)) == 0, "the log with guard records verifies");
+done:
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd)) {
+		/* nothing to clean */
+	}
+	guard_env_free(&g);
+	return T_PASS;
+}
