@@ -11,7 +11,7 @@ WERROR := $(if $(CI),-Werror,)
 WARNINGS := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes $(WERROR)
 CFLAGS ?= -O2 -g
 override CFLAGS += $(WARNINGS) -Iinclude -Iuser -I$(OUTPUT) -DBW_VERSION='"$(VERSION)"' -D_GNU_SOURCE
-LDLIBS := -lbpf -lelf -lz -lcrypto
+LDLIBS := -lbpf -lelf -lz -lcrypto -ljansson
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall $(WERROR) \
 	-I$(VMLINUX_DIR) -Iinclude -Ibpf
 
@@ -26,10 +26,14 @@ endif
 .DELETE_ON_ERROR:
 .PHONY: all clean test unit-test kernel-test vm-test bench bench-guard vmlinux install
 
-# The agent: every user/*.c except the test-only ones.
+# The agent: every user/*.c.  The unit tests link everything but the parts
+# that need the BPF skeleton (loader.o, and monitor.o and main.o above it),
+# so they build without clang or bpftool.
 USER_SRCS := $(wildcard user/*.c)
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
-LIB_OBJS := $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS))
+SKEL_OBJS := $(OUTPUT)/user/loader.o $(OUTPUT)/user/guard.o $(OUTPUT)/user/monitor.o \
+	     $(OUTPUT)/user/main.o
+LIB_OBJS := $(filter-out $(SKEL_OBJS),$(USER_OBJS))
 REGISTRY_FILES := $(sort $(wildcard registry/*.conf))
 
 all: bindwatch
@@ -64,9 +68,13 @@ $(OUTPUT)/registry_data.o: $(OUTPUT)/registry_data.c
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -w -c $< -o $@
 
-$(OUTPUT)/user/%.o: user/%.c $(OUTPUT)/bindwatch.skel.h $(OUTPUT)/guard.skel.h | $(OUTPUT)/user
+$(OUTPUT)/user/%.o: user/%.c | $(OUTPUT)/user
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+# only the loader and the guard include a skeleton
+$(OUTPUT)/user/loader.o: $(OUTPUT)/bindwatch.skel.h
+$(OUTPUT)/user/guard.o: $(OUTPUT)/guard.skel.h
 
 bindwatch: $(USER_OBJS) $(OUTPUT)/registry_data.o
 	$(call msg,BINARY,$@)
@@ -80,7 +88,7 @@ $(OUTPUT)/tests/test_%: tests/unit/test_%.c tests/unit/tap.h $(LIB_OBJS) $(OUTPU
 	$(call msg,TEST-CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(LIB_OBJS) $(OUTPUT)/registry_data.o $(LDLIBS) -o $@
 
-$(OUTPUT)/tests/ktest: tests/kernel/ktest.c tests/kernel/*.h tests/kernel/*.c | $(OUTPUT)/tests
+$(OUTPUT)/tests/ktest: tests/kernel/ktest.c $(wildcard tests/kernel/*.h tests/kernel/t_*.c) | $(OUTPUT)/tests
 	$(call msg,TEST-CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/kernel $< -lz -o $@
 

@@ -22,7 +22,9 @@
 #define BW_EV_BIND_ATTEMPT	4	/* cgroup backend: bind() asked for a fixed
 					 * port; BW_EV_BIND with the same cookie
 					 * follows if, and only if, it succeeded */
-#define BW_EV_CONNECT		5	/* reserved: kernel-chosen port on connect */
+#define BW_EV_CONNECT		5	/* an outbound connection took a kernel-chosen
+					 * port the agent watches (a claimed one:
+					 * ephemeral_steal) */
 
 /* bw_event.opts: socket options in force at the time of the event */
 #define BW_OPT_REUSEADDR	(1u << 0)

@@ -6,4 +6,5 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
 	make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev linux-libc-dev \
 	bpftool iproute2 procps qemu-system-x86 busybox-static cpio \
-	libbpf-tools bpftrace libwireshark-data libssl-dev lsof ca-certificates >/dev/null
+	libbpf-tools bpftrace libwireshark-data libssl-dev lsof ca-certificates \
+	podman runc docker.io libjansson-dev python3 >/dev/null

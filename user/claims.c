@@ -1,15 +1,31 @@
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include "claims.h"
+#include "flag.h"
 
 #define MAX_CLAIMS 8
 
-static __u8 proto_bit_of(__u8 ipproto)
+/* /proc/PID/cmdline, words NUL-separated; its length, or -1. */
+static ssize_t read_cmdline(__u32 pid, char *buf, size_t len)
 {
-	return ipproto == IPPROTO_TCP ? PROTO_TCP : ipproto == IPPROTO_UDP ? PROTO_UDP :
-	       ipproto == IPPROTO_SCTP ? PROTO_SCTP : 0;
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%u/cmdline", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	return n;
 }
 
 void claims_apply(const struct registry *reg, struct bw_record *r)
@@ -17,7 +33,9 @@ void claims_apply(const struct registry *reg, struct bw_record *r)
 	const struct claim *c[MAX_CLAIMS];
 	const struct bw_event *ev = &r->ev;
 	size_t n, i, top;
-	__u8 proto = proto_bit_of(ev->proto);
+	__u8 proto = claim_proto_bit_of(ev->proto);
+	char cmdline[4096];
+	ssize_t cmdlen = -1;
 
 	if (!reg || r->err || !ev->port || !proto)
 		return;
@@ -27,20 +45,25 @@ void claims_apply(const struct registry *reg, struct bw_record *r)
 	if (!n)
 		return;
 	/* only the strongest layer speaks: site over de facto over IANA */
-	for (top = 0; top < n && c[top]->kind == c[0]->kind; top++)
-		if (claim_holder_matches(c[top], ev->comm, r->exe))
+	for (top = 0; top < n && c[top]->kind == c[0]->kind; top++) {
+		if (claim_wants_cmdline(c[top]) && cmdlen < 0)
+			cmdlen = read_cmdline(ev->pid, cmdline, sizeof(cmdline));
+		if (claim_holder_matches_cmdline(c[top], ev->comm, r->exe,
+						 cmdlen > 0 ? cmdline : NULL,
+						 cmdlen > 0 ? (size_t)cmdlen : 0))
 			return;
-	for (i = 0; i < top && r->nflags < BW_MAX_FLAGS; i++) {
-		struct bw_flag *f = &r->flags[r->nflags++];
+	}
+	for (i = 0; i < top; i++) {
+		/* an IANA assignment alone is information: most ports are used by others */
+		struct bw_flag *f = flag__add(r, "claim",
+					      claim_sev_name(c[i]->kind == CLAIM_IANA ? SEV_INFO
+										  : c[i]->severity),
+					      c[i]->name);
 		char who[40];
 
+		if (!f)
+			break;
 		format_who(ev->comm, ev->pid, who, sizeof(who));
-		memset(f, 0, sizeof(*f));
-		snprintf(f->kind, sizeof(f->kind), "claim");
-		/* an IANA assignment alone is information: most ports are used by others */
-		snprintf(f->severity, sizeof(f->severity), "%s",
-			 claim_sev_name(c[i]->kind == CLAIM_IANA ? SEV_INFO : c[i]->severity));
-		snprintf(f->service, sizeof(f->service), "%s", c[i]->name);
 		snprintf(f->message, sizeof(f->message), "%u/%s is %s%s; %s %s it", ev->port,
 			 proto_name(ev->proto), c[i]->kind == CLAIM_IANA ? "IANA-assigned to " : "",
 			 c[i]->desc, who, ev->kind == BW_EV_LISTEN ? "listens on" : "bound");
@@ -127,16 +150,14 @@ void claims_steal(const struct registry *reg, struct bw_record *r)
 	char who[40];
 	size_t n;
 
-	if (!reg || ev->kind != BW_EV_CONNECT || r->nflags >= BW_MAX_FLAGS)
+	if (!reg || ev->kind != BW_EV_CONNECT)
 		return;
 	n = registry__lookup(reg, ev->port, PROTO_TCP, c, MAX_CLAIMS);
 	if (!n || c[0]->kind == CLAIM_IANA)
 		return;
-	f = &r->flags[r->nflags++];
-	memset(f, 0, sizeof(*f));
-	snprintf(f->kind, sizeof(f->kind), "ephemeral_steal");
-	snprintf(f->severity, sizeof(f->severity), "warning");
-	snprintf(f->service, sizeof(f->service), "%s", c[0]->name);
+	f = flag__add(r, "ephemeral_steal", "warning", c[0]->name);
+	if (!f)
+		return;
 	format_who(ev->comm, ev->pid, who, sizeof(who));
 	snprintf(f->message, sizeof(f->message),
 		 "an outbound connection by %s took local port %u/tcp, which is %s: "

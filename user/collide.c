@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include "collide.h"
+#include "flag.h"
 #include "netns.h"
 #include "ports.h"
 #include "proc.h"
@@ -25,6 +26,14 @@ struct grave {
 
 struct collide {
 	struct grave graves[GRAVEYARD];
+	size_t table_full;	/* sockets the port table could not take */
+	/* the kernel's answer for the last failing port, reused a moment: a
+	 * storm of failures must not become a storm of /proc scans */
+	struct snapshot last;
+	__u64 last_at;		/* event clock; 0: none */
+	__u32 last_netns;
+	__u16 last_port;
+	int stale;		/* events were lost: check holders with the kernel */
 	unsigned int ngraves;	/* total ever buried; index modulo GRAVEYARD */
 	struct ports *ports;
 	struct proc_cache *procs;	/* borrowed */
@@ -52,6 +61,7 @@ void collide__free(struct collide *c)
 	if (!c)
 		return;
 	ports__free(c->ports);
+	snapshot__free(&c->last);
 	free(c);
 }
 
@@ -60,25 +70,58 @@ size_t collide__tracked(const struct collide *c)
 	return ports__count(c->ports);
 }
 
+size_t collide__table_full(const struct collide *c)
+{
+	return c->table_full;
+}
+
+void collide__mark_stale(struct collide *c)
+{
+	c->stale = 1;
+}
+
+/* The one way a socket enters the port table; a refusal is counted. */
+static int table_add(struct collide *c, const struct sock_desc *d, __u64 cookie, __u64 since_ns,
+		     __u64 cgroup_id, __u32 pid, const char *comm, int kernel_chose)
+{
+	struct port_entry e;
+	int err;
+
+	memset(&e, 0, sizeof(e));
+	e.d = *d;
+	e.cookie = cookie;
+	e.since_ns = since_ns;
+	e.cgroup_id = cgroup_id;
+	e.pid = pid;
+	e.kernel_chose = (__u8)kernel_chose;
+	memcpy(e.comm, comm, sizeof(e.comm));
+	err = ports__upsert(c->ports, &e);
+	if (err)
+		c->table_full++;
+	return err;
+}
+
+static void desc_of_holder(const struct bw_holder *h, struct sock_desc *d)
+{
+	memset(d, 0, sizeof(*d));
+	memcpy(d->addr, h->addr, sizeof(d->addr));
+	d->netns = h->netns;
+	d->uid = h->uid;
+	d->family = h->family;
+	d->port = h->port;
+	d->proto = h->proto;
+	d->listening = h->listening;
+}
+
 int collide__seed(struct collide *c, const struct snapshot *s)
 {
 	for (size_t i = 0; i < s->n; i++) {
 		const struct bw_holder *h = &s->socks[i].h;
-		struct port_entry e;
+		struct sock_desc d;
 		int err;
 
-		memset(&e, 0, sizeof(e));
-		memcpy(e.d.addr, h->addr, sizeof(e.d.addr));
-		e.d.netns = h->netns;
-		e.d.uid = h->uid;
-		e.d.family = h->family;
-		e.d.port = h->port;
-		e.d.proto = h->proto;
-		e.d.listening = h->listening;
-		e.cookie = s->socks[i].cookie;
-		e.pid = h->pid;
-		memcpy(e.comm, h->comm, sizeof(e.comm));
-		err = ports__upsert(c->ports, &e);
+		desc_of_holder(h, &d);
+		err = table_add(c, &d, s->socks[i].cookie, 0, 0, h->pid, h->comm, 0);
 		if (err && err != -ENOSPC)
 			return err;
 	}
@@ -115,19 +158,6 @@ static void holder_of(struct collide *c, const struct port_entry *e, __u64 now,
 	memcpy(h->comm, e->comm, sizeof(h->comm));
 	if (e->pid)
 		proc_cache__exe(c->procs, e->pid, now, h->exe, sizeof(h->exe));
-}
-
-static struct bw_flag *add_flag(struct bw_record *r, const char *kind, const char *sev)
-{
-	struct bw_flag *f;
-
-	if (r->nflags >= BW_MAX_FLAGS)
-		return NULL;
-	f = &r->flags[r->nflags++];
-	memset(f, 0, sizeof(*f));
-	snprintf(f->kind, sizeof(f->kind), "%s", kind);
-	snprintf(f->severity, sizeof(f->severity), "%s", sev);
-	return f;
 }
 
 static void since_str(__u64 real_ns, char *buf, size_t len)
@@ -171,12 +201,11 @@ static int find_holder(const struct port_entry *e, void *arg)
 	return 0;
 }
 
-/* The table had no answer: ask the kernel, in the failing socket's netns. */
-static void ask_kernel(struct bw_record *r, const struct sock_desc *me)
+/* The sockets on the failing port now, with their owners, from the kernel. */
+static int kernel_port(const struct bw_record *r, __u16 port, struct snapshot *s)
 {
-	struct snapshot s;
 	char path[64];
-	int fd, any = 0;
+	int fd, err;
 
 	snprintf(path, sizeof(path), "/proc/%u/ns/net", r->ev.pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -187,29 +216,48 @@ static void ask_kernel(struct bw_record *r, const struct sock_desc *me)
 	if (fd < 0)
 		fd = netns_open_by_inode(r->ev.netns);
 	if (fd < 0)
-		return;
-	if (snapshot__take(&s, fd, me->port, 1)) {
-		close(fd);
-		return;
-	}
+		return fd;
+	err = snapshot__take(s, fd, port, 1);
 	close(fd);
+	return err;
+}
+
+#define KERNEL_REUSE_NS 100000000ull	/* 100 ms */
+
+/* kernel_port(), the answer reused for 100 ms on the same port; NULL if none. */
+static const struct snapshot *kernel_port_cached(struct collide *c, const struct bw_record *r,
+						 __u16 port, __u64 now)
+{
+	/* stale: holders are dropped on the kernel's word, which must be fresh */
+	if (!c->stale && c->last_at && c->last_netns == r->ev.netns && c->last_port == port &&
+	    now >= c->last_at && now - c->last_at < KERNEL_REUSE_NS)
+		return &c->last;
+	snapshot__free(&c->last);
+	c->last_at = 0;
+	if (kernel_port(r, port, &c->last))
+		return NULL;
+	c->last_at = now ? now : 1;
+	c->last_netns = r->ev.netns;
+	c->last_port = port;
+	return &c->last;
+}
+
+/* The table had no answer: the kernel's sockets on the port. */
+static void from_kernel(struct bw_record *r, const struct sock_desc *me, const struct snapshot *s)
+{
+	int any = 0;
+
 	/* by the rules first; if the rules clear everyone (options we cannot
 	 * see from sock_diag), every socket on the port rather than nobody */
 	for (int pass = 0; pass < 2 && !any; pass++) {
-		for (size_t i = 0; i < s.n && r->nholders < BW_MAX_HOLDERS; i++) {
+		for (size_t i = 0; i < s->n && r->nholders < BW_MAX_HOLDERS; i++) {
 			struct sock_desc d;
-			const struct bw_holder *h = &s.socks[i].h;
+			const struct bw_holder *h = &s->socks[i].h;
 
-			if (s.socks[i].cookie == r->ev.cookie || h->proto != me->proto)
+			if (s->socks[i].cookie == r->ev.cookie || h->proto != me->proto)
 				continue;
-			memset(&d, 0, sizeof(d));
-			memcpy(d.addr, h->addr, sizeof(d.addr));
+			desc_of_holder(h, &d);
 			d.netns = me->netns;
-			d.uid = h->uid;
-			d.family = h->family;
-			d.port = h->port;
-			d.proto = h->proto;
-			d.listening = h->listening;
 			if (pass == 0 && !sock_conflicts(me, &d))
 				continue;
 			r->holders[r->nholders] = *h;
@@ -218,33 +266,124 @@ static void ask_kernel(struct bw_record *r, const struct sock_desc *me)
 			any = 1;
 		}
 	}
-	snapshot__free(&s);
 }
 
-static void flag_collision(struct bw_record *r)
+/* Is pid still the process named comm?  (A reused pid is another process.) */
+static int proc_alive(__u32 pid, const char *comm)
+{
+	char path[64], buf[BW_COMM_LEN + 1];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%u/comm", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n > 0 && buf[n - 1] == '\n')
+		n--;
+	return n >= 0 && (size_t)n < sizeof(buf) && !strncmp(buf, comm, BW_COMM_LEN) &&
+	       ((size_t)n == BW_COMM_LEN - 1 || comm[n] == 0);
+}
+
+/*
+ * The table remembers who bound a socket; the kernel knows who holds it
+ * now.  Each holder becomes its current owners (all of them, as ss -p),
+ * the binder kept as bound_by when it is not one of them.  Holders from
+ * the table [0, ntable) that the kernel no longer has were closed unseen
+ * when events were lost (stale): dropped, from the record and the table.
+ */
+static void holders_now(struct collide *c, struct bw_record *r, int ntable,
+			const struct snapshot *s, __u64 now)
+{
+	for (int i = 0; i < r->nholders; i++) {
+		struct bw_holder *h = &r->holders[i];
+		const struct bw_holder *k = NULL;
+		struct bw_proc binder;
+
+		for (size_t j = 0; j < s->n && h->cookie; j++)
+			if (s->socks[j].cookie == h->cookie)
+				k = &s->socks[j].h;
+		if (!k && c->stale && i < ntable) {
+			struct sock_desc d;
+
+			desc_of_holder(h, &d);
+			ports__remove(c->ports, &d, h->cookie);
+			memmove(h, h + 1, (size_t)(r->nholders - i - 1) * sizeof(*h));
+			r->nholders--;
+			ntable--;
+			i--;
+			continue;
+		}
+		if (!k || !k->nowners) {
+			h->exited = h->pid && !proc_alive(h->pid, h->comm);
+			if (k)
+				h->inode = k->inode;
+			continue;
+		}
+		memset(&binder, 0, sizeof(binder));
+		binder.pid = h->pid;
+		memcpy(binder.comm, h->comm, sizeof(binder.comm));
+		h->inode = k->inode;
+		memcpy(h->owners, k->owners, sizeof(h->owners));
+		h->nowners = k->nowners;
+		h->more_owners = k->more_owners;
+		h->pid = k->owners[0].pid;
+		memcpy(h->comm, k->owners[0].comm, sizeof(h->comm));
+		if (proc_cache__exe(c->procs, h->pid, now, h->exe, sizeof(h->exe)))
+			memcpy(h->exe, k->exe, sizeof(h->exe));
+		memset(&h->bound_by, 0, sizeof(h->bound_by));
+		if (!binder.pid)
+			continue;
+		for (int o = 0; o < k->nowners; o++)
+			if (k->owners[o].pid == binder.pid)
+				binder.pid = 0;
+		if (binder.pid) {
+			binder.exited = !proc_alive(binder.pid, binder.comm);
+			h->bound_by = binder;
+		}
+	}
+}
+
+static void flag_collision(const struct collide *c, struct bw_record *r)
 {
 	const struct bw_event *ev = &r->ev;
 	const struct bw_holder *h = r->nholders ? &r->holders[0] : NULL;
-	char me[64], them[64], ep[96], since[48];
-	struct bw_flag *f = add_flag(r, "collision", "error");
+	char me[64], them[64], ep[96], since[48], by[96] = "", full[128] = "";
+	struct bw_flag *f = flag__add(r, "collision", "error", NULL);
+	int n;
 
 	if (!f)
 		return;
 	format_who(ev->comm, ev->pid, me, sizeof(me));
 	endpoint_str(ev, ep, sizeof(ep));
+	if (c->table_full)
+		snprintf(full, sizeof(full), "; %zu sockets were not tracked (port table full): "
+			 "a holder may be missing", c->table_full);
 	if (!h) {
 		snprintf(f->message, sizeof(f->message),
 			 "%s %s by %s failed: no holder found in the table or the kernel "
-			 "(it may have gone already)", kind_name(ev->kind), ep, me);
+			 "(it may have gone already)%s", kind_name(ev->kind), ep, me, full);
 		return;
 	}
 	format_who(h->comm, h->pid, them, sizeof(them));
 	since_str(h->since_ns, since, sizeof(since));
-	snprintf(f->message, sizeof(f->message), "%s %s by %s failed: held by %s%s (%s %s)%s",
-		 kind_name(ev->kind), ep, me, them,
-		 h->pid ? "" : (h->inode ? " (socket inode known only)" : ""),
-		 h->listening ? "listening" : "bound", since,
-		 r->nholders > 1 ? " and others" : "");
+	if (h->bound_by.pid) {
+		char b[64];
+
+		format_who(h->bound_by.comm, h->bound_by.pid, b, sizeof(b));
+		snprintf(by, sizeof(by), ", bound by %s%s", b,
+			 h->bound_by.exited ? " (exited)" : "");
+	}
+	n = snprintf(f->message, sizeof(f->message), "%s %s by %s failed: held by %s%s%s (%s %s)%s%s%s",
+		     kind_name(ev->kind), ep, me, them,
+		     h->pid ? "" : (h->inode ? " (socket inode known only)" : ""),
+		     h->exited ? " (exited)" : "",
+		     h->listening ? "listening" : "bound", since, by,
+		     r->nholders > 1 ? " and others" : "", full);
+	if (n >= (int)sizeof(f->message))	/* said, not silent */
+		memcpy(f->message + sizeof(f->message) - 4, "...", 4);
 }
 
 struct share_ctx {
@@ -278,7 +417,7 @@ static int find_sharers(const struct port_entry *e, void *arg)
 {
 	struct share_ctx *s = arg;
 	const struct bw_event *ev = &s->r->ev;
-	char me[64], them[64], ep[96], exe[256] = "";
+	char me[64], them[64], ep[96], exe[BW_PATH_MAX] = "";
 	struct bw_flag *f;
 
 	if (e->cookie == ev->cookie || !e->pid || e->pid == ev->pid)
@@ -293,7 +432,7 @@ static int find_sharers(const struct port_entry *e, void *arg)
 		proc_cache__exe(s->c->procs, e->pid, s->now, exe, sizeof(exe));
 		replica = !strcmp(exe, s->r->exe) && e->d.uid == ev->uid &&
 			  e->cgroup_id == ev->cgroup_id && same_cmdline(e->pid, ev->pid);
-		f = add_flag(s->r, "reuseport_shared", replica ? "info" : "warning");
+		f = flag__add(s->r, "reuseport_shared", replica ? "info" : "warning", NULL);
 		if (f)
 			snprintf(f->message, sizeof(f->message),
 				 "%s shares %s with %s through SO_REUSEPORT: %s", me, ep, them,
@@ -303,7 +442,7 @@ static int find_sharers(const struct port_entry *e, void *arg)
 	}
 	if (!s->done_dualstack && e->d.family != ev->family &&
 	    addr_is_any(ev->family, ev->addr) && addr_is_any(e->d.family, e->d.addr)) {
-		f = add_flag(s->r, "dualstack", "warning");
+		f = flag__add(s->r, "dualstack", "warning", NULL);
 		if (f)
 			snprintf(f->message, sizeof(f->message),
 				 "%s holds the %s wildcard of port %u/%s, %s holds the %s one: "
@@ -339,7 +478,7 @@ static void flag_ephemeral(struct collide *c, struct bw_record *r, int kernel_ch
 	np = ports_of_netns(c, r->ev.netns, r->ev.pid);
 	if (!port_is_ephemeral(np, r->ev.port))
 		return;
-	f = add_flag(r, "ephemeral", "warning");
+	f = flag__add(r, "ephemeral", "warning", NULL);
 	if (!f)
 		return;
 	format_who(r->ev.comm, r->ev.pid, me, sizeof(me));
@@ -382,13 +521,14 @@ void collide__apply(struct collide *c, struct bw_record *r, __u64 now_mono)
 {
 	const struct bw_event *ev = &r->ev;
 	struct sock_desc me;
-	struct port_entry e;
 
 	desc_of(ev, &me);
 	if (ev->proto != IPPROTO_TCP && ev->proto != IPPROTO_UDP)
 		return;
 	if (r->err == EADDRINUSE) {
 		struct find_ctx f = { c, r, &me, ev->cookie, now_mono };
+		const struct snapshot *ks;
+		int ntable;
 
 		me.listening = ev->kind == BW_EV_LISTEN;
 		if (me.listening) {
@@ -398,6 +538,7 @@ void collide__apply(struct collide *c, struct bw_record *r, __u64 now_mono)
 			ports__for_port(c->ports, &me, find_own, &own);
 		}
 		ports__for_port(c->ports, &me, find_holder, &f);
+		ntable = r->nholders;
 		for (unsigned int i = 0; i < GRAVEYARD && i < c->ngraves; i++) {
 			const struct grave *g = &c->graves[i];
 
@@ -405,9 +546,18 @@ void collide__apply(struct collide *c, struct bw_record *r, __u64 now_mono)
 			    g->e.d.netns == me.netns && g->e.d.proto == me.proto)
 				find_holder(&g->e, &f);
 		}
-		if (!r->nholders)
-			ask_kernel(r, &me);
-		flag_collision(r);
+		/* who holds it now, and whether the table's holders still exist */
+		ks = kernel_port_cached(c, r, me.port, now_mono);
+		if (ks) {
+			holders_now(c, r, ntable, ks, now_mono);
+		} else {	/* no word from the kernel: at least say who is gone */
+			for (int i = 0; i < r->nholders; i++)
+				r->holders[i].exited = r->holders[i].pid &&
+						       !proc_alive(r->holders[i].pid, r->holders[i].comm);
+		}
+		if (!r->nholders && ks)
+			from_kernel(r, &me, ks);
+		flag_collision(c, r);
 		return;
 	}
 	if (r->err)
@@ -417,17 +567,10 @@ void collide__apply(struct collide *c, struct bw_record *r, __u64 now_mono)
 		struct share_ctx s = { c, r, &me, now_mono, 0, 0 };
 
 		ports__for_port(c->ports, &me, find_sharers, &s);
-		memset(&e, 0, sizeof(e));
-		e.d = me;
-		e.cookie = ev->cookie;
-		e.since_ns = r->ts_real_ns;
-		e.cgroup_id = ev->cgroup_id;
-		e.pid = ev->pid;
-		e.kernel_chose = ev->req_port == 0;
-		memcpy(e.comm, ev->comm, sizeof(e.comm));
-		ports__upsert(c->ports, &e);
+		table_add(c, &me, ev->cookie, r->ts_real_ns, ev->cgroup_id, ev->pid, ev->comm,
+			  ev->req_port == 0);
 		if (ev->proto == IPPROTO_UDP)
-			flag_ephemeral(c, r, e.kernel_chose);
+			flag_ephemeral(c, r, ev->req_port == 0);
 		break;
 	}
 	case BW_EV_LISTEN: {
@@ -437,17 +580,11 @@ void collide__apply(struct collide *c, struct bw_record *r, __u64 now_mono)
 		if (own.found) {
 			ports__set_listening(c->ports, &me, ev->cookie);
 		} else {	/* listen without bind: the kernel chose the port */
-			memset(&e, 0, sizeof(e));
-			e.d = me;
-			e.d.listening = 1;
-			e.cookie = ev->cookie;
-			e.since_ns = r->ts_real_ns;
-			e.cgroup_id = ev->cgroup_id;
-			e.pid = ev->pid;
-			e.kernel_chose = 1;
+			struct sock_desc d = me;
+
+			d.listening = 1;
 			own.kernel_chose = 1;
-			memcpy(e.comm, ev->comm, sizeof(e.comm));
-			ports__upsert(c->ports, &e);
+			table_add(c, &d, ev->cookie, r->ts_real_ns, ev->cgroup_id, ev->pid, ev->comm, 1);
 		}
 		flag_ephemeral(c, r, own.kernel_chose);
 		break;

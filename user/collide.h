@@ -26,4 +26,18 @@ void collide__apply(struct collide *c, struct bw_record *r, __u64 now_mono);
 
 size_t collide__tracked(const struct collide *c);
 
+/*
+ * Sockets the port table could not take (full, or out of memory): a holder
+ * may then be missing from the table, and the collision message says so.
+ */
+size_t collide__table_full(const struct collide *c);
+
+/*
+ * Events were lost (ring buffer drops): the table may keep sockets whose
+ * close was never seen.  From now on every holder the table names is
+ * checked against the kernel (sock_diag) before it is reported, and one the
+ * kernel no longer has is dropped from the table.
+ */
+void collide__mark_stale(struct collide *c);
+
 #endif

@@ -10,7 +10,7 @@
 #include "bw_guard.h"
 #include "guard.skel.h"
 #include "guard.h"
-#include "loader.h"
+#include "cgroup2.h"
 #include "log.h"
 
 #define GUARD_LINKS 4

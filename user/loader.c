@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
 #include "bindwatch.skel.h"
+#include "cgroup2.h"
 #include "loader.h"
 #include "log.h"
 
@@ -18,36 +19,12 @@ struct bw_loader {
 	struct bindwatch_bpf *skel;
 	struct bpf_link *links[MAX_LINKS];
 	int nlinks;
+	/* what the ready record lists: program names, then features */
+	const char *hooks[MAX_LINKS + 3];
+	int nhooks;
 	int cgroup_fd;
 	char backend[32];
 };
-
-int find_cgroup2_root(char *buf, size_t len)
-{
-	char line[4096];
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	int err = -ENOENT;
-
-	if (!f)
-		return -errno;
-	/* "36 35 0:31 / /sys/fs/cgroup rw,... shared:9 - cgroup2 cgroup2 rw" */
-	while (fgets(line, sizeof(line), f)) {
-		char *sep = strstr(line, " - ");
-		char mnt[1024];
-
-		if (!sep || strncmp(sep + 3, "cgroup2 ", 8))
-			continue;
-		if (sscanf(line, "%*s %*s %*s %*s %1023s", mnt) != 1)
-			continue;
-		if (strlen(mnt) >= len)
-			continue;
-		strcpy(buf, mnt);
-		err = 0;
-		break;
-	}
-	fclose(f);
-	return err;
-}
 
 /* The exact mode needs tracefs for the syscall tracepoint's id. */
 static int ensure_tracefs(void)
@@ -95,7 +72,7 @@ static void set_autoload(struct bindwatch_bpf *s, int fentry, int exact)
 	bpf_program__set_autoload(s->progs.tp_sys_exit_bind, !fentry && exact);
 }
 
-static int add_link(struct bw_loader *l, struct bpf_link *link)
+static int add_link(struct bw_loader *l, struct bpf_program *p, struct bpf_link *link)
 {
 	int err;
 
@@ -108,13 +85,23 @@ static int add_link(struct bw_loader *l, struct bpf_link *link)
 		return -E2BIG;
 	}
 	l->links[l->nlinks++] = link;
+	l->hooks[l->nhooks++] = bpf_program__name(p);
 	return 0;
+}
+
+/* A feature, named after the programs that give it were attached. */
+static void add_feature(struct bw_loader *l, const char *name)
+{
+	if (l->nhooks < (int)(sizeof(l->hooks) / sizeof(l->hooks[0])) - 1)
+		l->hooks[l->nhooks++] = name;
 }
 
 static void detach_all(struct bw_loader *l)
 {
 	while (l->nlinks > 0)
 		bpf_link__destroy(l->links[--l->nlinks]);
+	l->nhooks = 0;
+	memset(l->hooks, 0, sizeof(l->hooks));
 	if (l->cgroup_fd >= 0)
 		close(l->cgroup_fd);
 	l->cgroup_fd = -1;
@@ -198,12 +185,13 @@ static int try_fentry(struct bw_loader *l, const struct bw_loader_opts *o,
 	if (err)
 		goto cleanup;
 	for (i = 0; (p = fentry_progs(l->skel, i)); i++) {
-		err = add_link(l, bpf_program__attach(p));
+		err = add_link(l, p, bpf_program__attach(p));
 		if (err) {
 			*why = "attach fentry programs";
 			goto cleanup;
 		}
 	}
+	add_feature(l, "connect_watch");
 	snprintf(l->backend, sizeof(l->backend), "fentry");
 	return 0;
 cleanup:
@@ -242,23 +230,28 @@ static int try_cgroup(struct bw_loader *l, const struct bw_loader_opts *o,
 	for (i = 0; (p = cgroup_progs(l->skel, i)); i++) {
 		if (!bpf_program__autoload(p))
 			continue;
-		err = add_link(l, bpf_program__attach_cgroup(p, l->cgroup_fd));
+		err = add_link(l, p, bpf_program__attach_cgroup(p, l->cgroup_fd));
 		if (err) {
 			*why = "attach cgroup programs";
 			goto cleanup;
 		}
 	}
-	err = add_link(l, bpf_program__attach(l->skel->progs.tp_set_state));
+	if (bpf_program__autoload(l->skel->progs.cg_sockops))
+		add_feature(l, "connect_watch");
+	err = add_link(l, l->skel->progs.tp_set_state,
+		       bpf_program__attach(l->skel->progs.tp_set_state));
 	if (err) {
 		*why = "attach the inet_sock_set_state tracepoint";
 		goto cleanup;
 	}
 	if (o->exact_errno) {
-		err = add_link(l, bpf_program__attach(l->skel->progs.tp_sys_exit_bind));
+		err = add_link(l, l->skel->progs.tp_sys_exit_bind,
+			       bpf_program__attach(l->skel->progs.tp_sys_exit_bind));
 		if (err) {
 			*why = "attach syscalls:sys_exit_bind";
 			goto cleanup;
 		}
+		add_feature(l, "exact_errno");
 	}
 	snprintf(l->backend, sizeof(l->backend), "cgroup%s",
 		 o->exact_errno ? "+exact" : "");
@@ -308,6 +301,11 @@ cleanup:
 const char *loader__backend(const struct bw_loader *l)
 {
 	return l->backend;
+}
+
+const char *const *loader__hooks(const struct bw_loader *l)
+{
+	return l->hooks;	/* calloc'ed: the slot after the last is NULL */
 }
 
 int loader__ringbuf_fd(const struct bw_loader *l)

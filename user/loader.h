@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <linux/types.h>
+#include "bw_consts.h"
 
 struct bw_loader;
 
@@ -14,7 +15,7 @@ struct bw_loader_opts {
 	__u32 pid;		/* 0: all */
 	__u64 cgroup_id;	/* a cgroup-v2 subtree, 0: all */
 	__u32 cgroup_level;	/* its depth below the root */
-	const __u8 *ports;	/* 8192-byte bitmap, or NULL: all ports */
+	const __u8 *ports;	/* BW_PORT_BITMAP_BYTES bitmap, or NULL: all ports */
 	int failed_only;
 	size_t ringbuf_bytes;	/* power of two >= page size */
 	size_t wakeup_bytes;	/* 0: wake the agent for every event */
@@ -30,16 +31,14 @@ int loader__open(const struct bw_loader_opts *opts, struct bw_loader **out,
 /* "fentry" or "cgroup" (with "+exact" in exact-errno mode). */
 const char *loader__backend(const struct bw_loader *l);
 int loader__ringbuf_fd(const struct bw_loader *l);
-#define BW_CNT_DROPPED		0	/* failed ring-buffer reserves */
-#define BW_CNT_UNTRACKED	1	/* sockets the kernel's state table had no room for */
-/* Sum of one per-CPU counter over all CPUs; 0 or -errno. */
+/* What is attached: program names and features ("connect_watch",
+ * "exact_errno"), NULL-terminated, owned by l. */
+const char *const *loader__hooks(const struct bw_loader *l);
+/* Sum of one per-CPU counter (BW_CNT_* in bw_consts.h) over all CPUs; 0 or -errno. */
 int loader__counter(const struct bw_loader *l, __u32 key, __u64 *out);
-/* Ports (8192-byte bitmap) whose use by an outbound connection is reported. */
+/* Ports (a BW_PORT_BITMAP_BYTES bitmap) whose use by an outbound connection is reported. */
 int loader__watch_ports(const struct bw_loader *l, const __u8 *bitmap);
 /* Detaches everything; accepts NULL. */
 void loader__free(struct bw_loader *l);
-
-/* The cgroup-v2 mount point, from mountinfo; 0 or -ENOENT. */
-int find_cgroup2_root(char *buf, size_t len);
 
 #endif

@@ -1,5 +1,7 @@
-/* bindwatch: argv -> the subcommand that does the work. */
+/* bindwatch: argv -> the subcommand that does the work (a table, as bpftool's
+ * main.c has one), and the wiring of the watch: options -> sinks -> loop. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -7,18 +9,29 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include <syslog.h>
 #include <bpf/libbpf.h>
+#include "cgroup2.h"
+#include "claims.h"
 #include "log.h"
-#include "monitor.h"
-#include "parse.h"
-#include "who.h"
 #include "logfile.h"
 #include "logread.h"
-#include "snapshot.h"
-#include "claims.h"
+#include "monitor.h"
+#include "parse.h"
 #include "registry_cmd.h"
-#include "policy.h"
+#include "sinks.h"
+#include "snapshot.h"
+#include "who.h"
+
+/* Every default, once: the code and usage() both read these. */
+#define DEF_RINGBUF		(1u << 20)
+#define DEF_GRACE_MS		50
+#define DEF_MAX_SOCKETS		(1u << 20)
+#define DEF_LOG_DIR		"/var/log/bindwatch"
+#define DEF_FLUSH_MS		1000
+#define DEF_FLUSH_RECORDS	1000
+#define DEF_MAX_SIZE		(64ul << 20)
+#define DEF_MAX_FILES		10
+#define KEY_MAX			1024	/* bytes of an HMAC key file */
 
 static volatile sig_atomic_t stop_flag, hup_flag;
 
@@ -58,10 +71,8 @@ static void usage(FILE *f)
 	fprintf(f,
 "Usage: bindwatch [watch] [OPTIONS]    watch every inet bind/listen/close\n"
 "       bindwatch who PORT|--all [--json] [--netns NAME]   who holds a port now\n"
-"       bindwatch registry lookup PORT[/PROTO] | list | check FILE...\n"
+"       bindwatch registry lookup PORT[/PROTO] | list | check FILE... [--registry FILE]\n"
 "       bindwatch daemon [--log-dir DIR] [OPTIONS]   the forensic log service\n"
-"       bindwatch guard --policy FILE [--audit] [OPTIONS]   watch, and refuse binds\n"
-"                  of guarded ports by anyone the policy does not allow (EPERM)\n"
 "       bindwatch log verify [DIR]   bindwatch history PORT [--since T] [--until T]\n"
 "\n"
 "Options:\n"
@@ -77,18 +88,16 @@ static void usage(FILE *f)
 "  --exact-errno          cgroup backend: take each failed bind()'s errno from\n"
 "                         the syscall tracepoint; costs every syscall on the\n"
 "                         host a slow path (see README)\n"
-"  --ringbuf BYTES        ring buffer size, power of two (default 1048576)\n"
+"  --ringbuf BYTES        ring buffer size, power of two (default %u)\n"
 "  --wakeup BYTES         wake the reader once BYTES are pending (default\n"
 "                         ringbuf/16; 0 = every event)\n"
 "  --grace MS             cgroup backend: a bind with no success after MS\n"
-"                         counts as failed (default 50)\n"
+"                         counts as failed (default %u)\n"
 "  --registry FILE        more port claims (repeatable; also read:\n"
-"                         /etc/bindwatch/registry.d/*.conf)\n"
-"  daemon only: --log-dir DIR (default /var/log/bindwatch), --flush-ms N (1000),\n"
-"  --flush-records N (1000), --max-size BYTES (67108864), --max-files N (10),\n"
+"                         %s/*.conf)\n"
+"  daemon only: --log-dir DIR (default %s), --flush-ms N (%u),\n"
+"  --flush-records N (%u), --max-size BYTES (%lu), --max-files N (%u),\n"
 "  --key-file FILE (HMAC-chained records), --syslog (records to syslog instead)\n"
-"  guard and daemon: --policy FILE (ports kept for their owners; see README),\n"
-"  --audit (report what the policy would refuse, refuse nothing)\n"
 "  -v                     more diagnostics (-vv: libbpf's too)\n"
 "  -h, --help             this text\n"
 "  -V, --version          version\n"
@@ -96,17 +105,19 @@ static void usage(FILE *f)
 "Examples:\n"
 "  sudo bindwatch                       everything, as text\n"
 "  sudo bindwatch --failed --json       only failures, as NDJSON\n"
-"  sudo bindwatch --port 10256 --port 10300 --duration 60\n");
+"  sudo bindwatch --port 10256 --port 10300 --duration 60\n",
+		DEF_RINGBUF, DEF_GRACE_MS, BW_REGISTRY_DIR, DEF_LOG_DIR, DEF_FLUSH_MS,
+		DEF_FLUSH_RECORDS, DEF_MAX_SIZE, DEF_MAX_FILES);
 }
 
 enum {
 	OPT_JSON = 256, OPT_DURATION, OPT_PID, OPT_PORT, OPT_FAILED, OPT_BACKEND,
 	OPT_EXACT, OPT_RINGBUF, OPT_WAKEUP, OPT_GRACE, OPT_REGISTRY, OPT_CONTAINER,
 	OPT_NETNS, OPT_CGROUP, OPT_LOGDIR, OPT_FLUSHMS, OPT_FLUSHREC, OPT_MAXSIZE,
-	OPT_MAXFILES, OPT_KEYFILE, OPT_SYSLOG, OPT_POLICY, OPT_AUDIT,
+	OPT_MAXFILES, OPT_KEYFILE, OPT_SYSLOG, OPT_SINCE, OPT_UNTIL,
 };
 
-static const struct option long_opts[] = {
+static const struct option watch_opts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "duration", required_argument, NULL, OPT_DURATION },
 	{ "pid", required_argument, NULL, OPT_PID },
@@ -128,8 +139,6 @@ static const struct option long_opts[] = {
 	{ "max-files", required_argument, NULL, OPT_MAXFILES },
 	{ "key-file", required_argument, NULL, OPT_KEYFILE },
 	{ "syslog", no_argument, NULL, OPT_SYSLOG },
-	{ "policy", required_argument, NULL, OPT_POLICY },
-	{ "audit", no_argument, NULL, OPT_AUDIT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -139,7 +148,7 @@ static const struct option long_opts[] = {
 /* A cgroup-v2 path (absolute, or relative to the v2 root) to its id and depth. */
 static int cgroup_arg(const char *arg, __u64 *id, __u32 *level)
 {
-	char root[1024], path[2048];
+	char root[1024], path[4096];
 	const char *rel;
 	struct stat st;
 	int err = find_cgroup2_root(root, sizeof(root));
@@ -150,7 +159,8 @@ static int cgroup_arg(const char *arg, __u64 *id, __u32 *level)
 		rel = arg + strlen(root);
 	else
 		rel = arg;
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", root, rel) >= sizeof(path))
+		return -ENAMETOOLONG;	/* never a cut path that filters something else */
 	if (stat(path, &st))
 		return -errno;
 	if (!S_ISDIR(st.st_mode))
@@ -190,165 +200,222 @@ static int preflight(void)
 	return 0;
 }
 
-/* The daemon's sink: the log writer, and what SIGHUP reloads. */
-struct daemon_ctx {
-	struct logw *log;
-	struct monitor_opts *mo;
-	struct registry **reg;
-	const char *const *reg_files;
-	int nreg;
-};
-
-static int d_line(void *ctx, const char *line, size_t len)
-{
-	return logw__append(((struct daemon_ctx *)ctx)->log, line, len);
-}
-
-static int d_tick(void *ctx, int final)
-{
-	return logw__tick(((struct daemon_ctx *)ctx)->log, final);
-}
-
-/* --syslog: records go to syslog(3) (and so to the journal) instead. */
-static int s_line(void *ctx, const char *line, size_t len)
-{
-	(void)ctx;
-	/* failures and flagged events stand out by priority */
-	syslog(strstr(line, "\"severity\":\"error\"") || strstr(line, "\"errno\":\"") ?
-		       LOG_WARNING : LOG_INFO, "%.*s", (int)len, line);
-	return 0;
-}
-
-static int s_tick(void *ctx, int final)
-{
-	(void)ctx;
-	(void)final;
-	return 0;
-}
-
-static int d_hup(void *ctx)
-{
-	struct daemon_ctx *d = ctx;
-	struct registry *fresh = NULL;
-	char err[512] = "";
-	int ret = d->log ? logw__reopen(d->log) : 0;
-
-	if (ret)
-		p_err("failed to reopen the log: %s", strerror(-ret));
-	/* a bad registry on reload keeps the old one: never half a registry */
-	if (claims_load(&fresh, BW_REGISTRY_DIR, d->reg_files, d->nreg, err, sizeof(err))) {
-		p_err("registry not reloaded: %s", err);
-		return ret ? ret : -EINVAL;
-	}
-	d->mo->registry = fresh;
-	registry__free(*d->reg);
-	*d->reg = fresh;
-	p_info("log reopened, registry reloaded (%zu claims)", registry__count(fresh));
-	return ret;
-}
-
+/* The whole key file, or a refusal: a key cut short would be another key. */
 static int read_key(const char *path, unsigned char *key, size_t *len)
 {
-	FILE *f = fopen(path, "re");
-	size_t n;
+	struct stat st;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
 
-	if (!f)
+	if (fd < 0)
 		return -errno;
-	n = fread(key, 1, *len, f);
-	fclose(f);
-	if (!n)
-		return -ENODATA;
-	*len = n;
+	if (fstat(fd, &st)) {
+		err = -errno;
+		goto cleanup;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+		goto cleanup;
+	}
+	if ((size_t)st.st_size > *len) {
+		err = -EFBIG;
+		goto cleanup;
+	}
+	n = read(fd, key, *len);
+	if (n < 0) {
+		err = -errno;
+		goto cleanup;
+	}
+	if (!n) {
+		err = -ENODATA;
+		goto cleanup;
+	}
+	*len = (size_t)n;
+cleanup:
+	close(fd);
+	return err;
+}
+
+static void key_error(const char *path, int err)
+{
+	if (err == -EFBIG)
+		p_err("failed to read key file '%s' (--key-file): longer than %d bytes",
+		      path, KEY_MAX);
+	else
+		p_err("failed to read key file '%s' (--key-file): %s", path, strerror(-err));
+}
+
+/* What SIGHUP reloads that the caller owns: the registry. */
+struct watch_reload {
+	struct monitor_opts *mo;
+	struct registry **reg;
+	const char *const *files;
+	int nfiles;
+};
+
+static int reload_registry(void *ctx, const char **why)
+{
+	struct watch_reload *w = ctx;
+	struct registry *fresh = NULL;
+	static char err[512];
+
+	err[0] = 0;
+	/* a bad registry on reload keeps the old one: never half a registry */
+	if (claims_load(&fresh, BW_REGISTRY_DIR, w->files, w->nfiles, err, sizeof(err))) {
+		p_err("registry not reloaded: %s", err);
+		*why = "registry";
+		return -EINVAL;
+	}
+	w->mo->registry = fresh;
+	registry__free(*w->reg);
+	*w->reg = fresh;
+	p_info("registry reloaded (%zu claims)", registry__count(fresh));
 	return 0;
 }
 
-/* daemon: 1 for `bindwatch daemon`; guard: 1 for `bindwatch guard` (needs --policy) */
-static int cmd_watch(int argc, char **argv, int daemon, int guard)
-{
-	const char *policy_path = NULL;
-	int audit = 0;
-	struct logw_opts lo = { "/var/log/bindwatch", 1000, 1000, 64u << 20, 10, NULL, 0 };
-	static unsigned char key[1024];
-	struct daemon_ctx dctx;
-	struct bw_line_sink sink;
-	struct logw *logw = NULL;
-	const char *key_file = NULL;
-	int use_syslog = 0;
-	static __u8 ports[8192];
-	const char *reg_files[32];
-	struct registry *reg = NULL;
-	int nreg = 0;
-	char reg_err[512] = "";
+/* Everything options decide, before anything is opened. */
+struct watch_args {
 	struct monitor_opts o;
-	const char *why = "";
-	unsigned long v;
-	unsigned short port;
-	int c, err, nports = 0, wakeup_set = 0;
+	struct logw_opts lo;
+	const char *key_file;
+	const char **reg_files;	/* argc entries: no limit but argv's */
+	int nreg;
+	int json, use_syslog, daemon;
+	__u8 ports[BW_PORT_BITMAP_BYTES];
+};
 
-	memset(&o, 0, sizeof(o));
-	o.load.ringbuf_bytes = 1u << 20;
-	o.grace_ms = 50;
-	o.max_sockets = 1u << 20;
+/* Every numeric option: its range and how a bad value is explained, once. */
+static const struct num_opt {
+	int opt;
+	const char *flag;
+	unsigned long min, max;
+	const char *what;
+} num_opts[] = {
+	{ OPT_DURATION, "--duration", 1, 31536000, "whole seconds from 1 to 31536000" },
+	{ OPT_PID, "--pid", 1, 4194304, "a pid from 1 to 4194304" },
+	{ OPT_RINGBUF, "--ringbuf", 4096, 1ul << 30, "a power of two from 4096 to 1073741824" },
+	{ OPT_WAKEUP, "--wakeup", 0, 1ul << 30, "bytes, 0 or more" },
+	{ OPT_GRACE, "--grace", 1, 10000, "milliseconds from 1 to 10000" },
+	{ OPT_FLUSHMS, "--flush-ms", 1, 600000, "1 to 600000 ms" },
+	{ OPT_FLUSHREC, "--flush-records", 1, 1000000, "1 to 1000000" },
+	{ OPT_MAXSIZE, "--max-size", 4096, 1ul << 40, "bytes, at least 4096" },
+	{ OPT_MAXFILES, "--max-files", 1, 100000, "1 to 100000" },
+};
+
+/* For a numeric option c: 1 and *v, or 0 after explaining a bad value;
+ * -1 when c is not numeric. */
+static int num_arg(int c, const char *arg, unsigned long *v)
+{
+	for (size_t i = 0; i < sizeof(num_opts) / sizeof(num_opts[0]); i++) {
+		const struct num_opt *n = &num_opts[i];
+
+		if (n->opt != c)
+			continue;
+		if (parse_uint(arg, n->min, n->max, v) ||
+		    (c == OPT_RINGBUF && (*v & (*v - 1)))) {
+			bad_value(n->flag, arg, n->what);
+			return 0;
+		}
+		return 1;
+	}
+	return -1;
+}
+
+/* The options only `bindwatch daemon` takes (numbers already parsed into v);
+ * 0 or the exit code (2). */
+static int daemon_opt(struct watch_args *a, int c, const char *arg, unsigned long v)
+{
+	if (!a->daemon) {
+		p_err("--syslog, --log-dir, --flush-*, --max-*, --key-file are "
+		      "'bindwatch daemon' options");
+		return 2;
+	}
+	switch (c) {
+	case OPT_SYSLOG:
+		a->use_syslog = 1;
+		break;
+	case OPT_LOGDIR:
+		a->lo.dir = arg;
+		break;
+	case OPT_KEYFILE:
+		a->key_file = arg;
+		break;
+	case OPT_FLUSHMS:
+		a->lo.flush_ms = (unsigned int)v;
+		break;
+	case OPT_FLUSHREC:
+		a->lo.flush_records = (unsigned int)v;
+		break;
+	case OPT_MAXSIZE:
+		a->lo.max_size = v;
+		break;
+	case OPT_MAXFILES:
+		a->lo.max_files = (unsigned int)v;
+		break;
+	}
+	return 0;
+}
+
+/* argv -> a; 0, or the exit code (usage errors 2, --help 0 through *done). */
+static int watch_parse(int argc, char **argv, struct watch_args *a, int *done)
+{
+	unsigned long v = 0;
+	unsigned short port;
+	int c, nports = 0, wakeup_set = 0;
+
+	*done = 0;
+	a->o.load.ringbuf_bytes = DEF_RINGBUF;
+	a->o.grace_ms = DEF_GRACE_MS;
+	a->o.max_sockets = DEF_MAX_SOCKETS;
+	a->lo = (struct logw_opts){ DEF_LOG_DIR, DEF_FLUSH_MS, DEF_FLUSH_RECORDS,
+				    DEF_MAX_SIZE, DEF_MAX_FILES, NULL, 0 };
 	/* where runtimes keep their files; tests point it at a fixture */
-	o.data_root = getenv("BINDWATCH_DATA_ROOT") ? getenv("BINDWATCH_DATA_ROOT") : "";
-	o.poll_ms = 100;
-	while ((c = getopt_long(argc, argv, "vhV", long_opts, NULL)) != -1) {
+	a->o.data_root = getenv("BINDWATCH_DATA_ROOT") ? getenv("BINDWATCH_DATA_ROOT") : "";
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "vhV", watch_opts, NULL)) != -1) {
+		if (!num_arg(c, optarg, &v))
+			return 2;
 		switch (c) {
 		case OPT_JSON:
-			o.json = 1;
+			a->json = 1;
 			break;
 		case OPT_DURATION:
-			if (parse_uint(optarg, 1, 31536000, &v))
-				return bad_value("--duration", optarg,
-						 "whole seconds from 1 to 31536000");
-			o.duration = (double)v;
+			a->o.duration = (double)v;
 			break;
 		case OPT_PID:
-			if (parse_uint(optarg, 1, 4194304, &v))
-				return bad_value("--pid", optarg, "a pid from 1 to 4194304");
-			o.load.pid = (__u32)v;
+			a->o.load.pid = (__u32)v;
 			break;
 		case OPT_PORT:
 			if (parse_port(optarg, 0, &port))
 				return bad_value("--port", optarg, "a port from 1 to 65535");
-			ports[port >> 3] |= (__u8)(1u << (port & 7));
+			a->ports[port >> 3] |= (__u8)(1u << (port & 7));
 			nports++;
 			break;
 		case OPT_FAILED:
-			o.load.failed_only = 1;
+			a->o.load.failed_only = 1;
 			break;
 		case OPT_BACKEND:
 			if (strcmp(optarg, "fentry") && strcmp(optarg, "cgroup"))
-				return bad_value("--backend", optarg,
-						 "one of fentry, cgroup");
-			o.load.backend = optarg;
+				return bad_value("--backend", optarg, "one of fentry, cgroup");
+			a->o.load.backend = optarg;
 			break;
 		case OPT_EXACT:
-			o.load.exact_errno = 1;
+			a->o.load.exact_errno = 1;
 			break;
 		case OPT_RINGBUF:
-			if (parse_uint(optarg, 4096, 1ul << 30, &v) || (v & (v - 1)))
-				return bad_value("--ringbuf", optarg,
-						 "a power of two from 4096 to 1073741824");
-			o.load.ringbuf_bytes = v;
+			a->o.load.ringbuf_bytes = v;
 			break;
 		case OPT_WAKEUP:
-			if (parse_uint(optarg, 0, 1ul << 30, &v))
-				return bad_value("--wakeup", optarg, "bytes, 0 or more");
-			o.load.wakeup_bytes = v;
+			a->o.load.wakeup_bytes = v;
 			wakeup_set = 1;
 			break;
 		case OPT_REGISTRY:
-			if (nreg == 32) {
-				p_err("--registry: at most 32 files");
-				return 2;
-			}
-			reg_files[nreg++] = optarg;
+			a->reg_files[a->nreg++] = optarg;
 			break;
 		case OPT_CONTAINER:
 			if (!optarg[0])
 				return bad_value("--container", optarg, "an id prefix or a name");
-			o.container = optarg;
+			a->o.container = optarg;
 			break;
 		case OPT_NETNS: {
 			int fd = netns_open_arg(optarg);
@@ -356,81 +423,43 @@ static int cmd_watch(int argc, char **argv, int daemon, int guard)
 			if (fd < 0)
 				return bad_value("--netns", optarg,
 						 "a /run/netns name, \"host\" or a netns inode");
-			o.netns = netns_inode_of_fd(fd);
+			a->o.netns = netns_inode_of_fd(fd);
 			close(fd);
 			break;
 		}
 		case OPT_CGROUP: {
-			int err2 = cgroup_arg(optarg, &o.load.cgroup_id, &o.load.cgroup_level);
+			int err = cgroup_arg(optarg, &a->o.load.cgroup_id, &a->o.load.cgroup_level);
 
-			if (err2)
-				return bad_value("--cgroup", optarg, strerror(-err2));
+			if (err)
+				return bad_value("--cgroup", optarg, strerror(-err));
 			break;
 		}
-		case OPT_POLICY:
-		case OPT_AUDIT:
-			if (!guard && !daemon) {
-				p_err("--policy and --audit are 'bindwatch guard' (or daemon) options");
-				return 2;
-			}
-			if (c == OPT_POLICY)
-				policy_path = optarg;
-			else
-				audit = 1;
-			break;
 		case OPT_SYSLOG:
-			if (!daemon) {
-				p_err("--syslog is a 'bindwatch daemon' option");
-				return 2;
-			}
-			use_syslog = 1;
-			break;
 		case OPT_LOGDIR:
 		case OPT_FLUSHMS:
 		case OPT_FLUSHREC:
 		case OPT_MAXSIZE:
 		case OPT_MAXFILES:
-		case OPT_KEYFILE:
-			if (!daemon) {
-				p_err("--log-dir, --flush-*, --max-*, --key-file are 'bindwatch daemon' options");
-				return 2;
-			}
-			if (c == OPT_LOGDIR) {
-				lo.dir = optarg;
-			} else if (c == OPT_KEYFILE) {
-				key_file = optarg;
-			} else if (c == OPT_FLUSHMS) {
-				if (parse_uint(optarg, 1, 600000, &v))
-					return bad_value("--flush-ms", optarg, "1 to 600000 ms");
-				lo.flush_ms = (unsigned int)v;
-			} else if (c == OPT_FLUSHREC) {
-				if (parse_uint(optarg, 1, 1000000, &v))
-					return bad_value("--flush-records", optarg, "1 to 1000000");
-				lo.flush_records = (unsigned int)v;
-			} else if (c == OPT_MAXSIZE) {
-				if (parse_uint(optarg, 4096, 1ul << 40, &v))
-					return bad_value("--max-size", optarg, "bytes, at least 4096");
-				lo.max_size = v;
-			} else {
-				if (parse_uint(optarg, 1, 100000, &v))
-					return bad_value("--max-files", optarg, "1 to 100000");
-				lo.max_files = (unsigned int)v;
-			}
+		case OPT_KEYFILE: {
+			int rc = daemon_opt(a, c, optarg, v);
+
+			if (rc)
+				return rc;
 			break;
+		}
 		case OPT_GRACE:
-			if (parse_uint(optarg, 1, 10000, &v))
-				return bad_value("--grace", optarg,
-						 "milliseconds from 1 to 10000");
-			o.grace_ms = (unsigned int)v;
+			a->o.grace_ms = (unsigned int)v;
 			break;
 		case 'v':
 			log_set_level(log_level() + 1);
 			break;
 		case 'h':
 			usage(stdout);
+			*done = 1;
 			return 0;
 		case 'V':
 			printf("bindwatch %s\n", BW_VERSION);
+			*done = 1;
 			return 0;
 		default:
 			usage(stderr);
@@ -441,131 +470,154 @@ static int cmd_watch(int argc, char **argv, int daemon, int guard)
 		p_err("unexpected argument '%s' (see --help)", argv[optind]);
 		return 2;
 	}
-	if (guard && !policy_path) {
-		p_err("bindwatch guard needs --policy FILE");
-		return 2;
-	}
-	if (audit && !policy_path) {
-		p_err("--audit needs --policy FILE");
-		return 2;
-	}
 	if (nports)
-		o.load.ports = ports;
+		a->o.load.ports = a->ports;
 	if (!wakeup_set)
-		o.load.wakeup_bytes = o.load.ringbuf_bytes / 16;
-	if (o.load.wakeup_bytes >= o.load.ringbuf_bytes) {
+		a->o.load.wakeup_bytes = a->o.load.ringbuf_bytes / 16;
+	if (a->o.load.wakeup_bytes >= a->o.load.ringbuf_bytes) {
 		p_err("--wakeup %zu must be smaller than --ringbuf %zu",
-		      o.load.wakeup_bytes, o.load.ringbuf_bytes);
+		      a->o.load.wakeup_bytes, a->o.load.ringbuf_bytes);
 		return 2;
 	}
 	/* A pending-bytes wakeup needs a short poll so nothing waits long. */
-	o.poll_ms = o.load.wakeup_bytes ? 100 : 1000;
+	a->o.poll_ms = a->o.load.wakeup_bytes ? 100 : 1000;
+	return 0;
+}
 
-	/* the whole registry or nothing: a bad file stops the agent here */
-	if (claims_load(&reg, BW_REGISTRY_DIR, reg_files, nreg, reg_err, sizeof(reg_err))) {
-		p_err("%s", reg_err[0] ? reg_err : "failed to load the registry");
-		return 1;
-	}
-	o.registry = reg;
-	/* the whole policy or nothing, before anything is attached */
-	if (policy_path) {
-		char perr[512] = "";
+/* The outputs the options ask for, appended to o->sinks. */
+static int add_sinks(struct watch_args *a, struct logw **logw)
+{
+	struct monitor_opts *o = &a->o;
+	static unsigned char key[KEY_MAX];
+	int err;
 
-		if (policy__load(policy_path, &o.policy, perr, sizeof(perr))) {
-			p_err("%s", perr[0] ? perr : "failed to load the policy");
-			registry__free(reg);
-			return 1;
+	if (!a->daemon)
+		return a->json ? sink_json__new(stdout, 0, &o->sinks[o->nsinks++])
+			       : sink_text__new(stdout, 0, &o->sinks[o->nsinks++]);
+	if (a->use_syslog)
+		return sink_syslog__new(0, &o->sinks[o->nsinks++]);
+	if (a->key_file) {
+		size_t klen = sizeof(key);
+
+		err = read_key(a->key_file, key, &klen);
+		if (err) {
+			key_error(a->key_file, err);
+			return err;
 		}
-		o.policy_path = policy_path;
-		o.guard_audit = audit;
-		o.hup = &hup_flag;
+		a->lo.key = key;
+		a->lo.keylen = klen;
 	}
+	err = logw__open(&a->lo, logw);
+	if (err) {
+		p_err("failed to open log dir '%s' (--log-dir): %s", a->lo.dir, strerror(-err));
+		return err;
+	}
+	return sink_log__new(*logw, 0, &o->sinks[o->nsinks++]);
+}
+
+static int cmd_watch_as(int argc, char **argv, int daemon)
+{
+	struct watch_args *a = calloc(1, sizeof(*a));
+	struct watch_reload wr;
+	struct registry *reg = NULL;
+	struct logw *logw = NULL;
+	char reg_err[512] = "";
+	const char *why = "";
+	int rc = 1, done, err;
+
+	if (!a || !(a->reg_files = calloc((size_t)argc + 1, sizeof(*a->reg_files)))) {
+		p_err("failed to allocate the options: %s", strerror(ENOMEM));
+		goto cleanup;
+	}
+	a->daemon = daemon;
+	rc = watch_parse(argc, argv, a, &done);
+	if (rc || done)
+		goto cleanup;
+	rc = 1;
+	/* the whole registry or nothing: a bad file stops the agent here */
+	if (claims_load(&reg, BW_REGISTRY_DIR, a->reg_files, a->nreg, reg_err,
+			sizeof(reg_err))) {
+		p_err("%s", reg_err[0] ? reg_err : "failed to load the registry");
+		goto cleanup;
+	}
+	a->o.registry = reg;
 	libbpf_set_print(libbpf_print);
-	if (preflight()) {
-		registry__free(reg);
-		policy__free(o.policy);
-		return 1;
-	}
+	if (preflight())
+		goto cleanup;
 	err = install_signals();
 	if (err) {
 		p_err("failed to install signal handlers: %s", strerror(-err));
-		policy__free(o.policy);
-		return 1;
+		goto cleanup;
 	}
+	if (add_sinks(a, &logw))
+		goto cleanup;
 	if (daemon) {
-		if (key_file) {
-			size_t klen = sizeof(key);
-
-			err = read_key(key_file, key, &klen);
-			if (err) {
-				p_err("failed to read key file '%s' (--key-file): %s", key_file,
-				      strerror(-err));
-				registry__free(reg);
-				policy__free(o.policy);
-				return 1;
-			}
-			lo.key = key;
-			lo.keylen = klen;
-		}
-		if (use_syslog) {
-			openlog("bindwatch", LOG_PID | LOG_NDELAY, LOG_DAEMON);
-		} else {
-			err = logw__open(&lo, &logw);
-			if (err) {
-				p_err("failed to open log dir '%s' (--log-dir): %s", lo.dir,
-				      strerror(-err));
-				registry__free(reg);
-				policy__free(o.policy);
-				return 1;
-			}
-		}
-		dctx = (struct daemon_ctx){ logw, &o, &reg, reg_files, nreg };
-		sink = use_syslog ? (struct bw_line_sink){ s_line, s_tick, d_hup, &dctx }
-				  : (struct bw_line_sink){ d_line, d_tick, d_hup, &dctx };
-		o.sink = &sink;
-		o.hup = &hup_flag;
-		o.json = 1;
-		o.drop_privs = 1;
+		wr = (struct watch_reload){ &a->o, &reg, a->reg_files, a->nreg };
+		a->o.hup = &hup_flag;
+		a->o.reload = reload_registry;
+		a->o.reload_ctx = &wr;
+		a->o.drop_privs = 1;
 	}
-	err = monitor_run(&o, &stop_flag, &why);
+	err = monitor_run(&a->o, &stop_flag, &why);
+	if (err) {
+		p_err("failed to %s: %s", why, strerror(-err));
+		if (err == -EPERM && a->o.load.backend && !strcmp(a->o.load.backend, "fentry"))
+			p_err("this kernel refuses BPF trampolines; try --backend cgroup");
+		goto cleanup;
+	}
+	rc = 0;
+cleanup:
+	if (a)
+		sinks__destroy(a->o.sinks, a->o.nsinks);
 	if (logw && logw__lost(logw))
 		p_warn("%llu records could not be written to the log",
 		       (unsigned long long)logw__lost(logw));
 	logw__close(logw);
-	registry__free(reg);
-	if (err) {
-		p_err("failed to %s: %s", why, strerror(-err));
-		if (err == -EPERM && o.load.backend && !strcmp(o.load.backend, "fentry"))
-			p_err("this kernel refuses BPF trampolines; try --backend cgroup");
-		return 1;
-	}
-	return 0;
+	registry__free(reg);	/* the one place: reloads swap it through &reg */
+	if (a)
+		free(a->reg_files);
+	free(a);
+	return rc;
 }
+
+static int cmd_watch(int argc, char **argv) { return cmd_watch_as(argc, argv, 0); }
+static int cmd_daemon(int argc, char **argv) { return cmd_watch_as(argc, argv, 1); }
 
 /* bindwatch log verify [DIR] [--key-file F] */
 static int cmd_log(int argc, char **argv)
 {
-	static unsigned char key[1024];
-	const char *dir = "/var/log/bindwatch", *kf = NULL;
+	static const struct option opts[] = {
+		{ "key-file", required_argument, NULL, OPT_KEYFILE },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	static unsigned char key[KEY_MAX];
+	const char *dir = DEF_LOG_DIR, *kf = NULL;
 	size_t klen = sizeof(key);
-	int i, err;
+	int c, err;
 
-	if (argc < 2 || strcmp(argv[1], "verify")) {
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == OPT_KEYFILE) {
+			kf = optarg;
+		} else {
+			fprintf(c == 'h' ? stdout : stderr,
+				"Usage: bindwatch log verify [DIR] [--key-file FILE]\n");
+			return c == 'h' ? 0 : 2;
+		}
+	}
+	if (optind >= argc || strcmp(argv[optind], "verify")) {
 		fprintf(stderr, "Usage: bindwatch log verify [DIR] [--key-file FILE]\n");
 		return 2;
 	}
-	for (i = 2; i < argc; i++) {
-		if (!strcmp(argv[i], "--key-file") && i + 1 < argc)
-			kf = argv[++i];
-		else if (argv[i][0] != '-')
-			dir = argv[i];
-		else {
-			p_err("log verify: unknown option '%s'", argv[i]);
-			return 2;
-		}
+	if (++optind < argc)
+		dir = argv[optind++];
+	if (optind < argc) {
+		p_err("log verify: unexpected argument '%s'", argv[optind]);
+		return 2;
 	}
 	if (kf && (err = read_key(kf, key, &klen))) {
-		p_err("failed to read key file '%s' (--key-file): %s", kf, strerror(-err));
+		key_error(kf, err);
 		return 1;
 	}
 	return log_verify(dir, kf ? key : NULL, kf ? klen : 0, 0);
@@ -574,62 +626,97 @@ static int cmd_log(int argc, char **argv)
 /* bindwatch history PORT [--since T] [--until T] [--json] [--log-dir DIR] */
 static int cmd_history(int argc, char **argv)
 {
-	const char *dir = "/var/log/bindwatch", *since = NULL, *until = NULL;
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "since", required_argument, NULL, OPT_SINCE },
+		{ "until", required_argument, NULL, OPT_UNTIL },
+		{ "log-dir", required_argument, NULL, OPT_LOGDIR },
+		{ 0 },
+	};
+	const char *dir = DEF_LOG_DIR, *since = NULL, *until = NULL;
 	unsigned short port = 0;
-	int json = 0, have_port = 0;
+	int json = 0, c;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == OPT_JSON)
 			json = 1;
-		else if (!strcmp(argv[i], "--since") && i + 1 < argc)
-			since = argv[++i];
-		else if (!strcmp(argv[i], "--until") && i + 1 < argc)
-			until = argv[++i];
-		else if (!strcmp(argv[i], "--log-dir") && i + 1 < argc)
-			dir = argv[++i];
-		else if (!have_port && !parse_port(argv[i], 0, &port))
-			have_port = 1;
-		else {
-			p_err("history: unexpected argument '%s' (usage: bindwatch history PORT "
-			      "[--since T] [--until T] [--json] [--log-dir DIR])", argv[i]);
-			return 2;
-		}
+		else if (c == OPT_SINCE)
+			since = optarg;
+		else if (c == OPT_UNTIL)
+			until = optarg;
+		else if (c == OPT_LOGDIR)
+			dir = optarg;
+		else
+			goto usage;
 	}
-	if (!have_port) {
+	if (optind >= argc) {
 		p_err("history: missing PORT");
 		return 2;
 	}
+	if (parse_port(argv[optind], 0, &port)) {
+		p_err("history: invalid PORT '%s': a port from 1 to 65535", argv[optind]);
+		return 2;
+	}
+	if (optind + 1 < argc) {
+		p_err("history: unexpected argument '%s'", argv[optind + 1]);
+		goto usage;
+	}
 	return log_history(dir, port, since, until, json);
+usage:
+	fprintf(stderr, "Usage: bindwatch history PORT [--since T] [--until T] [--json] "
+			"[--log-dir DIR]\n");
+	return 2;
 }
+
+static int cmd_who_main(int argc, char **argv)
+{
+	struct registry *reg = NULL;
+	struct who_claims wc = { claims_json, claims_text, NULL };
+	char err[512] = "";
+	int rc;
+
+	if (claims_load(&reg, BW_REGISTRY_DIR, NULL, 0, err, sizeof(err))) {
+		p_err("%s", err);
+		return 1;
+	}
+	wc.ctx = reg;
+	rc = cmd_who(argc, argv, &wc);
+	registry__free(reg);
+	return rc;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	usage(stdout);
+	return 0;
+}
+
+/* Subcommands: argv[1] names one; anything else is `watch`'s options. */
+static const struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} cmds[] = {
+	{ "watch", cmd_watch },
+	{ "daemon", cmd_daemon },
+	{ "who", cmd_who_main },
+	{ "registry", cmd_registry },
+	{ "log", cmd_log },
+	{ "history", cmd_history },
+	{ "help", cmd_help },
+	{ NULL, NULL },
+};
 
 int main(int argc, char **argv)
 {
-	if (argc > 1 && !strcmp(argv[1], "who")) {
-		struct registry *reg = NULL;
-		struct who_claims wc = { claims_json, claims_text, NULL };
-		char err[512] = "";
-		int rc;
-
-		if (claims_load(&reg, BW_REGISTRY_DIR, NULL, 0, err, sizeof(err))) {
-			p_err("%s", err);
-			return 1;
-		}
-		wc.ctx = reg;
-		rc = cmd_who(argc - 1, argv + 1, &wc);
-		registry__free(reg);
-		return rc;
+	if (argc > 1 && argv[1][0] != '-') {
+		for (const struct cmd *c = cmds; c->name; c++)
+			if (!strcmp(argv[1], c->name))
+				return c->fn(argc - 1, argv + 1);
+		p_err("unknown command '%s' (see --help)", argv[1]);
+		return 2;
 	}
-	if (argc > 1 && !strcmp(argv[1], "registry"))
-		return cmd_registry(argc - 1, argv + 1, NULL, 0);
-	if (argc > 1 && !strcmp(argv[1], "watch"))
-		return cmd_watch(argc - 1, argv + 1, 0, 0);
-	if (argc > 1 && !strcmp(argv[1], "daemon"))
-		return cmd_watch(argc - 1, argv + 1, 1, 0);
-	if (argc > 1 && !strcmp(argv[1], "guard"))
-		return cmd_watch(argc - 1, argv + 1, 0, 1);
-	if (argc > 1 && !strcmp(argv[1], "log"))
-		return cmd_log(argc - 1, argv + 1);
-	if (argc > 1 && !strcmp(argv[1], "history"))
-		return cmd_history(argc - 1, argv + 1);
-	return cmd_watch(argc, argv, 0, 0);
+	return cmd_watch(argc, argv);
 }

@@ -1,54 +1,37 @@
+/*
+ * The watch loop: read ring -> pair -> enrich -> sinks.  Nothing here
+ * renders or prints a record; the stages are pair.c, enrich.c and the sinks.
+ */
 #include <errno.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <bpf/libbpf.h>
+#include "cgroup2.h"
 #include "claims.h"
-#include "collide.h"
-#include "container.h"
-#include "infer.h"
-#include "snapshot.h"
+#include "enrich.h"
 #include "log.h"
 #include "monitor.h"
-#include "output.h"
+#include "pair.h"
 #include "privs.h"
-#include "proc.h"
 #include "record.h"
-#include "sbuf.h"
-#include "guard.h"
+#include "sinks.h"
+#include "snapshot.h"
 
 #define PENDING_MAX 4096
 
-/* Attempts (cgroup backend) waiting for their success event, oldest first. */
-struct pending {
-	struct bw_event ev[PENDING_MAX];
-	unsigned int head, count;
-};
-
 struct monitor {
 	const struct monitor_opts *o;
-	struct proc_cache *procs;
-	struct collide *coll;
-	struct container_cache *containers;
-	struct netns_slot { __u32 inode; __u64 at_ns; char name[64]; } ns_names[16];
-	struct pending pend;
+	struct pair *pair;
+	struct enrich *en;
+	struct bw_loader *l;
 	struct bw_record rec;	/* the one being reported */
 	struct bw_summary sum;
-	struct sbuf out;
 	__u64 real_minus_mono;	/* wall clock = monotonic + this */
-	__u32 self_netns;
-	unsigned int unpriv_start;
-	int write_err;
-	int listen_err_inferred;
-	/* guard: the refusals' sockets, newest last, so their bind attempts
-	 * are reported as refused (EPERM) and never as collisions */
-	struct guard *guard;
-	__u64 denied[64];
-	unsigned int ndenied;
-	__u64 guard_refresh_ns;
+	__u64 dropped_seen;	/* kernel drop counter at the last look */
+	int sink_err;		/* first fatal sink error */
 };
 
 static __u64 now_ns(clockid_t clk)
@@ -59,133 +42,20 @@ static __u64 now_ns(clockid_t clk)
 	return (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
 }
 
-static unsigned int read_unpriv_start(void)
+static void note_sink_err(struct monitor *m, int err)
 {
-	unsigned int v = 1024;
-	FILE *f = fopen("/proc/sys/net/ipv4/ip_unprivileged_port_start", "re");
-
-	if (f) {
-		if (fscanf(f, "%u", &v) != 1)
-			v = 1024;
-		fclose(f);
-	}
-	return v;
+	if (err && !m->sink_err)
+		m->sink_err = err;
 }
 
-/* One JSON record: to the sink, or to the stdout buffer. */
-static void emit_json(struct monitor *m, struct sbuf *line)
+/* pair -> enrich -> sinks, for one decided event. */
+static void on_decided(void *ctx, const struct pair_decided *d)
 {
-	int err;
-
-	if (!m->o->sink) {
-		sbuf_puts(&m->out, line->buf ? line->buf : "");
-		sbuf_putc(&m->out, '\n');
-		return;
-	}
-	err = m->o->sink->line(m->o->sink->ctx, line->buf ? line->buf : "", line->len);
-	if (err && !m->write_err)
-		m->write_err = err;
-}
-
-static void flush_out(struct monitor *m)
-{
-	if (!m->out.len)
-		return;
-	if (fwrite(m->out.buf, 1, m->out.len, stdout) != m->out.len)
-		m->write_err = -EIO;
-	fflush(stdout);
-	sbuf_reset(&m->out);
-}
-
-static void flush_out(struct monitor *m);
-
-/* The netns's name, cached a second: names appear as `ip netns add` runs. */
-static void netns_name_cached(struct monitor *m, __u32 inode, __u64 now, char *buf,
-			      size_t len)
-{
-	struct netns_slot *s = &m->ns_names[inode % 16];
-
-	if (s->inode != inode || now - s->at_ns > 1000000000ull) {
-		s->inode = inode;
-		s->at_ns = now;
-		netns_name(inode, m->self_netns, s->name, sizeof(s->name));
-	}
-	snprintf(buf, len, "%s", s->name);
-}
-
-static int container_wanted(const struct monitor *m, const struct container_info *ci)
-{
-	const char *want = m->o->container;
-
-	if (!want)
-		return 1;
-	return ci && ci->id[0] &&
-	       (!strncmp(ci->id, want, strlen(want)) || !strcmp(ci->name, want));
-}
-
-/* Who is behind each holder, and the collision message names the container. */
-static void resolve_holder_containers(struct monitor *m, struct bw_record *r)
-{
-	for (int i = 0; i < r->nholders; i++) {
-		struct bw_holder *h = &r->holders[i];
-
-		if (h->pid)
-			container_cache__by_pid(m->containers, h->pid, &h->container);
-	}
-	for (int i = 0; i < r->nflags && r->nholders; i++) {
-		const struct container_info *c = &r->holders[0].container;
-		size_t len = strlen(r->flags[i].message);
-
-		if (strcmp(r->flags[i].kind, "collision") || !c->runtime[0])
-			continue;
-		if (c->id[0])
-			snprintf(r->flags[i].message + len, sizeof(r->flags[i].message) - len,
-				 "; holder is %s container %.12s%s%s%s%s%s", c->runtime, c->id,
-				 c->name[0] ? " (" : "", c->name, c->name[0] ? ")" : "",
-				 c->pod_uid[0] ? " of a Kubernetes pod" : "",
-				 c->proxy_ip[0] ? ", through docker-proxy" : "");
-		else if (c->unit[0])
-			snprintf(r->flags[i].message + len, sizeof(r->flags[i].message) - len,
-				 "; holder runs in %s", c->unit);
-	}
-}
-
-static void report(struct monitor *m, const struct bw_event *e, int err,
-		   int inferred)
-{
-	/* one record reused: it is ~12 KiB, too much to allocate and zero per event */
+	struct monitor *m = ctx;
 	struct bw_record *r = &m->rec;
 
-	r->nholders = 0;
-	r->nflags = 0;
-	r->guard.action = 0;
-	r->container.runtime[0] = 0;
-	r->netns_name[0] = 0;
-	r->exe[0] = 0;
-	r->ev = *e;
-	r->ev.kind = e->kind == BW_EV_BIND_ATTEMPT ? BW_EV_BIND : e->kind;
-	r->ts_real_ns = e->ts_ns + m->real_minus_mono;
-	r->err = err;
-	r->err_inferred = inferred;
-	{
-		const struct container_info *ci = container_cache__by_id(m->containers, e->cgroup_id);
-
-		/* agent-side filters choose what is printed, not what the port
-		 * table knows: a holder outside the filter is still a holder */
-		if ((m->o->netns && e->netns != m->o->netns) || !container_wanted(m, ci)) {
-			if (!err)
-				collide__apply(m->coll, r, e->ts_ns);
-			return;
-		}
-		if (ci)
-			r->container = *ci;
-		else
-			r->container.cgroup[0] = 0;
-	}
-	netns_name_cached(m, e->netns, e->ts_ns, r->netns_name, sizeof(r->netns_name));
-	if (proc_cache__exe(m->procs, e->pid, e->ts_ns, r->exe, sizeof(r->exe)))
-		snprintf(r->exe, sizeof(r->exe), "%.*s", BW_EXE_LEN, e->exe);
-
+	if (!enrich__record(m->en, d, m->o->registry, m->real_minus_mono, r))
+		return;
 	m->sum.events++;
 	switch (r->ev.kind) {
 	case BW_EV_BIND:
@@ -198,379 +68,163 @@ static void report(struct monitor *m, const struct bw_event *e, int err,
 		m->sum.closes++;
 		break;
 	}
-	if (err)
+	if (r->err)
 		m->sum.failed++;
-	collide__apply(m->coll, r, e->ts_ns);
-	resolve_holder_containers(m, r);
-	claims_apply(m->o->registry, r);
-	claims_steal(m->o->registry, r);
-	if (m->o->json) {
-		struct sbuf line;
-
-		sbuf_init(&line);
-		output_json_record(&line, r);
-		emit_json(m, &line);
-		sbuf_free(&line);
-	} else {
-		output_text_record(&m->out, r);
-	}
-	/* a full ring drained at once must not become megabytes of buffered text */
-	if (m->out.len > 64 * 1024)
-		flush_out(m);
+	if (r->undecided)
+		m->sum.undecided++;
+	note_sink_err(m, sinks__record(m->o->sinks, m->o->nsinks, r, &m->sum));
 }
 
-static int infer(struct monitor *m, const struct bw_event *e)
-{
-	int cap = e->uid == 0, local = -1;
-
-	if (e->req_port && e->req_port < m->unpriv_start) {
-		int c = proc_has_net_bind_service(e->pid);
-
-		if (c >= 0)
-			cap = c;
-	}
-	if (e->netns == m->self_netns)
-		local = addr_is_local(e->family, e->addr);
-	return infer_bind_errno(e, cap, m->unpriv_start, local);
-}
-
-/* The default outcome of a pending event whose answer never came. */
-static int guard_denied(const struct monitor *m, __u64 cookie)
-{
-	for (unsigned int i = 0; cookie && i < m->ndenied && i < 64; i++)
-		if (m->denied[i] == cookie)
-			return 1;
-	return 0;
-}
-
-static void settle(struct monitor *m, struct bw_event *e)
-{
-	if (e->kind == BW_EV_BIND_ATTEMPT && guard_denied(m, e->cookie))
-		report(m, e, EPERM, 2);			/* the guard refused it */
-	else if (e->kind == BW_EV_BIND_ATTEMPT)		/* no success: failed */
-		report(m, e, infer(m, e), 1);
-	else if (e->kind == BW_EV_LISTEN && !m->o->load.failed_only)
-		report(m, e, 0, 0);			/* no failure: listening */
-	e->kind = 0;
-}
-
-static void expire_pending(struct monitor *m, __u64 now_mono, int all)
-{
-	struct pending *p = &m->pend;
-	__u64 grace = (__u64)m->o->grace_ms * 1000000ull;
-
-	while (p->count) {
-		struct bw_event *e = &p->ev[p->head];
-
-		if (!all && e->kind && e->ts_ns + grace > now_mono)
-			break;
-		if (e->kind)
-			settle(m, e);
-		p->head = (p->head + 1) % PENDING_MAX;
-		p->count--;
-	}
-}
-
-static void push_pending(struct monitor *m, const struct bw_event *e)
-{
-	struct pending *p = &m->pend;
-
-	if (p->count == PENDING_MAX) {		/* full: judge the oldest now */
-		if (p->ev[p->head].kind)
-			settle(m, &p->ev[p->head]);
-		p->head = (p->head + 1) % PENDING_MAX;
-		p->count--;
-	}
-	p->ev[(p->head + p->count) % PENDING_MAX] = *e;
-	p->count++;
-}
-
-/*
- * A new event for a socket answers its pending one: a bind success cancels
- * the attempt, a listen failure cancels the tentative listen.  Anything else
- * settles the pending event first, so a socket's events keep their order.
- */
-static void answer_pending(struct monitor *m, const struct bw_event *e)
-{
-	struct pending *p = &m->pend;
-	unsigned int i;
-
-	/* The answer normally follows directly: search newest first. */
-	for (i = p->count; i > 0; i--) {
-		struct bw_event *q = &p->ev[(p->head + i - 1) % PENDING_MAX];
-
-		if (!q->kind || q->cookie != e->cookie)
-			continue;
-		if ((q->kind == BW_EV_BIND_ATTEMPT && e->kind == BW_EV_BIND && !e->ret) ||
-		    (q->kind == BW_EV_LISTEN && e->kind == BW_EV_LISTEN && e->ret < 0))
-			q->kind = 0;
-		else
-			settle(m, q);
-		return;
-	}
-}
-
-static int handle_event(void *ctx, void *data, size_t size)
-{
-	struct monitor *m = ctx;
-	const struct bw_event *e = data;
-
-	if (size < sizeof(*e))
-		return 0;
-	if (m->pend.count && e->cookie)
-		answer_pending(m, e);
-	if (e->kind == BW_EV_BIND_ATTEMPT ||
-	    (e->kind == BW_EV_LISTEN && (e->flags & BW_F_TENTATIVE))) {
-		push_pending(m, e);
-		return 0;
-	}
-	if (e->kind == BW_EV_BIND && e->ret > 0)
-		report(m, e, infer(m, e), 1);
-	else if (e->kind == BW_EV_LISTEN)
-		/* the cgroup backend sees a listen fail by the path the kernel
-		 * takes, not by its return value */
-		report(m, e, e->ret < 0 ? -e->ret : 0,
-		       e->ret < 0 && m->listen_err_inferred);
-	else
-		report(m, e, e->ret < 0 ? -e->ret : 0, 0);
-	return 0;
-}
-
-/* One guard record (decoded, or a holder found at start) to the output. */
-static void emit_guard(struct monitor *m, struct bw_record *r)
-{
-	if (r->ev.pid)
-		proc_cache__exe(m->procs, r->ev.pid, r->ev.ts_ns, r->exe, sizeof(r->exe));
-	if (!r->container.runtime[0]) {
-		const struct container_info *ci =
-			container_cache__by_id(m->containers, r->ev.cgroup_id);
-
-		if (ci)
-			r->container = *ci;
-	}
-	netns_name_cached(m, r->ev.netns, r->ev.ts_ns, r->netns_name, sizeof(r->netns_name));
-	m->sum.events++;
-	if (m->o->json) {
-		struct sbuf line;
-
-		sbuf_init(&line);
-		output_json_guard(&line, r);
-		emit_json(m, &line);
-		sbuf_free(&line);
-	} else {
-		output_text_guard(&m->out, r);
-	}
-}
-
-static int handle_guard(void *ctx, void *data, size_t size)
-{
-	struct monitor *m = ctx;
-	struct bw_record *r = &m->rec;
-	__u64 cookie;
-
-	if (guard__decode(m->guard, data, size, r))
-		return 0;
-	cookie = r->ev.cookie;
-	if (r->guard.action == BW_GUARD_DENY) {
-		struct pending *p = &m->pend;
-
-		m->denied[m->ndenied++ % 64] = cookie;
-		/* the watch's attempt for this socket: refused, not in use */
-		for (unsigned int i = p->count; i > 0; i--) {
-			struct bw_event *q = &p->ev[(p->head + i - 1) % PENDING_MAX];
-
-			if (q->kind == BW_EV_BIND_ATTEMPT && q->cookie == cookie) {
-				settle(m, q);
-				guard__decode(m->guard, data, size, r);
-				break;
-			}
-		}
-	}
-	if (r->guard.action == BW_GUARD_DENY && r->guard.post_bind) {
-		/* the watch's post_bind ran first and reported the port taken; the
-		 * kernel gave it back: out of the port table */
-		r->ev.kind = BW_EV_CLOSE;
-		collide__apply(m->coll, r, r->ev.ts_ns);
-		r->ev.kind = BW_EV_BIND;
-		r->nholders = 0;
-		r->nflags = 0;
-	}
-	r->ts_real_ns = r->ev.ts_ns + m->real_minus_mono;
-	r->exe[0] = 0;
-	r->container.runtime[0] = 0;
-	r->container.cgroup[0] = 0;
-	r->netns_name[0] = 0;
-	emit_guard(m, r);
-	return 0;
-}
-
-static void guard_held(const struct bw_record *r, void *ctx)
+/* ring -> pair. */
+static int on_ring_event(void *ctx, void *data, size_t size)
 {
 	struct monitor *m = ctx;
 
-	m->rec = *r;
-	m->rec.ts_real_ns = now_ns(CLOCK_REALTIME);
-	m->rec.ev.ts_ns = now_ns(CLOCK_MONOTONIC);
-	emit_guard(m, &m->rec);
-}
-
-/* SIGHUP: the policy file again; a bad one keeps the rules in force. */
-static void guard_reload(struct monitor *m, __u64 now)
-{
-	char err[512] = "";
-	struct sbuf line;
-	int ret = guard__reload(m->guard, m->o->policy_path, err, sizeof(err));
-
-	if (ret)
-		p_err("policy not reloaded, the old rules stay in force: %s", err);
-	else
-		p_info("policy reloaded from %s (%zu rules)", m->o->policy_path,
-		       guard__policy(m->guard)->n);
-	sbuf_init(&line);
-	sbuf_puts(&line, "{\"event\":\"reload\",\"what\":\"policy\",\"ts\":\"");
-	format_ts(&line, now + m->real_minus_mono);
-	sbuf_printf(&line, "\",\"ok\":%s,\"rules\":%zu", ret ? "false" : "true",
-		    guard__policy(m->guard)->n);
-	if (ret) {
-		sbuf_puts(&line, ",\"error\":");
-		sbuf_json_str(&line, err, sizeof(err));
-	}
-	sbuf_putc(&line, '}');
-	if (m->o->json)
-		emit_json(m, &line);
-	sbuf_free(&line);
+	if (size >= sizeof(struct bw_event))
+		pair__event(m->pair, data);
+	return 0;
 }
 
 /* Tell the kernel which ports an outbound connection should not take. */
-static void watch_claimed_ports(struct monitor *m, struct bw_loader *l)
+static void watch_claimed_ports(struct monitor *m)
 {
-	static __u8 bitmap[8192];
+	static __u8 bitmap[BW_PORT_BITMAP_BYTES];
 	int err;
 
 	claims_watch_bitmap(m->o->registry, bitmap);
-	err = loader__watch_ports(l, bitmap);
+	err = loader__watch_ports(m->l, bitmap);
 	if (err)
 		p_warn("failed to load the claimed ports into the kernel: %s", strerror(-err));
 }
 
 /*
- * The record's gaps are records too: ring-buffer drops since the last look
- * (with how many and when), and reloads.  Then the sink's flush policy.
+ * Ring-buffer drops since the last look are a gap (how many, when), and the
+ * pairing stage must not read a missing answer as a failure across them.
  */
-static void sink_tick(struct monitor *m, struct bw_loader *l, __u64 now, __u64 *last_dropped)
+static void check_drops(struct monitor *m, __u64 now)
 {
-	const struct bw_line_sink *sk = m->o->sink;
 	__u64 dropped = 0;
-	struct sbuf line;
-	int err;
 
-	sbuf_init(&line);
-	if (!loader__counter(l, BW_CNT_DROPPED, &dropped) && dropped > *last_dropped) {
-		sbuf_puts(&line, "{\"event\":\"drops\",\"ts\":\"");
-		format_ts(&line, now + m->real_minus_mono);
-		sbuf_printf(&line, "\",\"dropped\":%llu,\"total\":%llu}",
-			    (unsigned long long)(dropped - *last_dropped),
-			    (unsigned long long)dropped);
-		emit_json(m, &line);
-		*last_dropped = dropped;
+	if (loader__counter(m->l, BW_CNT_DROPPED, &dropped) || dropped <= m->dropped_seen)
+		return;
+	pair__drops(m->pair, now);
+	enrich__drops(m->en);
+	{
+		struct bw_gap g = { BW_GAP_DROPS, dropped - m->dropped_seen, dropped,
+				    now + m->real_minus_mono, NULL };
+
+		note_sink_err(m, sinks__gap(m->o->sinks, m->o->nsinks, &g));
 	}
-	if (m->o->hup && *m->o->hup) {
-		*m->o->hup = 0;
-		err = sk->hup ? sk->hup(sk->ctx) : 0;
-		watch_claimed_ports(m, l);
-		sbuf_reset(&line);
-		sbuf_puts(&line, "{\"event\":\"reload\",\"ts\":\"");
-		format_ts(&line, now + m->real_minus_mono);
-		sbuf_printf(&line, "\",\"ok\":%s}", err ? "false" : "true");
-		emit_json(m, &line);
-	}
-	sbuf_free(&line);
-	err = sk->tick ? sk->tick(sk->ctx, 0) : 0;
-	if (err && !m->write_err)
-		m->write_err = err;
+	m->dropped_seen = dropped;
 }
 
-int monitor_run(const struct monitor_opts *o, volatile sig_atomic_t *stop,
-		const char **why)
+/* SIGHUP: the sinks reopen, the caller reloads, one reload record says how. */
+static void handle_hup(struct monitor *m, __u64 now)
 {
-	__u64 last_dropped = 0;
-	struct bw_loader *l = NULL;
+	const struct monitor_opts *o = m->o;
+	struct bw_reload rl = { 1, "sinks,registry", NULL, now + m->real_minus_mono };
+	const char *sink_name = NULL, *why = NULL;
+	int err;
+
+	*o->hup = 0;
+	err = sinks__hup(o->sinks, o->nsinks, &sink_name);
+	if (err) {
+		rl.ok = 0;
+		rl.why = sink_name;	/* the sink logged the reason */
+	}
+	if (o->reload && o->reload(o->reload_ctx, &why)) {
+		rl.ok = 0;
+		if (!rl.why)
+			rl.why = why;
+	}
+	watch_claimed_ports(m);
+	note_sink_err(m, sinks__reload(o->sinks, o->nsinks, &rl));
+}
+
+/* Attached first, then the snapshot: a socket bound in between is seen by
+ * both, and the table merges them by cookie. */
+static int seed_from_snapshot(struct monitor *m, const char **why)
+{
+	struct snapshot snap;
+	double t0 = (double)now_ns(CLOCK_MONOTONIC);
+	int err = snapshot__take(&snap, -1, 0, 1);
+
+	if (err) {
+		*why = "take the start-up snapshot of bound sockets (sock_diag)";
+		return err;
+	}
+	if (snap.diag_missing)
+		p_warn("the kernel has no sock_diag for TCP or UDP (modprobe inet_diag "
+		       "tcp_diag udp_diag): sockets bound before bindwatch started "
+		       "cannot be named as holders");
+	err = enrich__seed(m->en, &snap);
+	p_info("snapshot: %zu bound sockets in %.1f ms", snap.n,
+	       ((double)now_ns(CLOCK_MONOTONIC) - t0) / 1e6);
+	snapshot__free(&snap);
+	if (err)
+		*why = "load the snapshot into the port table";
+	return err;
+}
+
+static int infer_cb(void *ctx, const struct bw_event *e)
+{
+	return enrich__infer(((struct monitor *)ctx)->en, e);
+}
+
+static int make_enrich(struct monitor *m, const char **why)
+{
+	const struct monitor_opts *o = m->o;
+	char root[1024] = "/sys/fs/cgroup";
+	struct enrich_opts eo = { o->max_sockets, o->container, o->netns,
+				  o->load.failed_only, root, o->data_root };
+	int err;
+
+	find_cgroup2_root(root, sizeof(root));
+	err = enrich__new(&eo, &m->en);
+	if (err)
+		*why = "allocate the port table and caches";
+	return err;
+}
+
+/* After the load: whether a listen failure is inferred depends on the backend. */
+static int make_pair(struct monitor *m, const char **why)
+{
+	struct pair_ops ops = { infer_cb, on_decided, m };
+	struct pair_opts po = { (__u64)m->o->grace_ms * 1000000ull, PENDING_MAX,
+				!strncmp(loader__backend(m->l), "cgroup", 6) };
+	int err = pair__new(&po, &ops, &m->pair);
+
+	if (err)
+		*why = "allocate the pairing queue";
+	return err;
+}
+
+int monitor_run(const struct monitor_opts *o, volatile sig_atomic_t *stop, const char **why)
+{
 	struct ring_buffer *rb = NULL;
 	struct monitor *m;
-	struct stat st;
-	__u64 start, deadline = 0, dropped = 0;
-	struct policy *policy = o->policy;	/* ours until the guard takes it */
+	__u64 start, deadline = 0;
 	int err;
 
 	m = calloc(1, sizeof(*m));
-	if (!m) {
-		policy__free(policy);
+	if (!m)
 		return -ENOMEM;
-	}
 	m->o = o;
-	sbuf_init(&m->out);
-	m->procs = proc_cache__new();
-	if (!m->procs) {
-		err = -ENOMEM;
-		*why = "allocate the process cache";
-		goto cleanup;
-	}
-	m->unpriv_start = read_unpriv_start();
-	if (!stat("/proc/self/ns/net", &st))
-		m->self_netns = (__u32)st.st_ino;
-
-	{
-		char root[1024] = "/sys/fs/cgroup";
-
-		find_cgroup2_root(root, sizeof(root));
-		m->containers = container_cache__new(root, o->data_root);
-	}
-	m->coll = collide__new(o->max_sockets, m->procs);
-	if (!m->coll) {
-		err = -ENOMEM;
-		*why = "allocate the port table";
-		goto cleanup;
-	}
-	err = loader__open(&o->load, &l, why);
+	err = make_enrich(m, why);
 	if (err)
 		goto cleanup;
-	if (o->policy) {
-		/* after the watch: its cgroup programs run first and still see
-		 * the attempt; the guard owns the policy from here */
-		struct policy *p = o->policy;
-
-		err = guard__open(p, o->guard_audit, NULL, &m->guard, why);
-		policy = NULL;
-		if (err)
-			goto cleanup;
-	}
+	err = loader__open(&o->load, &m->l, why);
+	if (err)
+		goto cleanup;
+	err = make_pair(m, why);
+	if (err)
+		goto cleanup;
 	/* loading parsed the kernel's BTF (megabytes, freed now): give it back */
 	malloc_trim(0);
-	/* Attached first, then the snapshot: a socket bound in between is seen
-	 * by both, and the table merges them by cookie. */
-	{
-		struct snapshot snap;
-		double t0 = (double)now_ns(CLOCK_MONOTONIC);
-
-		err = snapshot__take(&snap, -1, 0, 1);
-		if (err) {
-			*why = "take the start-up snapshot of bound sockets (sock_diag)";
-			goto cleanup;
-		}
-		if (snap.diag_missing)
-			p_warn("the kernel has no sock_diag for TCP or UDP (modprobe inet_diag "
-			       "tcp_diag udp_diag): sockets bound before bindwatch started "
-			       "cannot be named as holders");
-		err = collide__seed(m->coll, &snap);
-		p_info("snapshot: %zu bound sockets in %.1f ms", snap.n,
-		       ((double)now_ns(CLOCK_MONOTONIC) - t0) / 1e6);
-		snapshot__free(&snap);
-		if (err) {
-			*why = "load the snapshot into the port table";
-			goto cleanup;
-		}
-	}
-	watch_claimed_ports(m, l);
+	err = seed_from_snapshot(m, why);
+	if (err)
+		goto cleanup;
+	watch_claimed_ports(m);
 	if (o->drop_privs) {
 		err = drop_privileges();
 		if (err) {
@@ -578,61 +232,28 @@ int monitor_run(const struct monitor_opts *o, volatile sig_atomic_t *stop,
 			goto cleanup;
 		}
 	}
-	m->listen_err_inferred = !strncmp(loader__backend(l), "cgroup", 6);
-	rb = ring_buffer__new(loader__ringbuf_fd(l), handle_event, m, NULL);
+	rb = ring_buffer__new(loader__ringbuf_fd(m->l), on_ring_event, m, NULL);
 	if (!rb) {
 		err = -errno;
 		*why = "create the ring buffer reader";
 		goto cleanup;
 	}
-	if (m->guard && ring_buffer__add(rb, guard__ring_fd(m->guard), handle_guard, m)) {
-		err = -errno;
-		*why = "add the guard's ring buffer";
+	if (o->on_load && (err = o->on_load(o->on_load_ctx, m->l, rb, why)))
 		goto cleanup;
-	}
 	start = now_ns(CLOCK_MONOTONIC);
 	m->real_minus_mono = now_ns(CLOCK_REALTIME) - start;
 	if (o->duration > 0)
 		deadline = start + (__u64)(o->duration * 1e9);
+	{
+		struct bw_ready rd = { loader__backend(m->l), BW_VERSION, loader__hooks(m->l),
+				       start + m->real_minus_mono };
 
-	if (o->json) {
-		struct sbuf line;
-
-		sbuf_init(&line);
-		output_json_ready(&line, loader__backend(l), BW_VERSION);
-		emit_json(m, &line);
-		sbuf_free(&line);
-	} else {
-		p_warn("watching inet bind/listen/close (backend %s); Ctrl-C to stop",
-		       loader__backend(l));
-		output_text_header(&m->out);
-	}
-	if (m->guard) {
-		const struct policy *gp = guard__policy(m->guard);
-		struct snapshot snap;
-
-		if (o->json) {
-			struct sbuf line;
-
-			sbuf_init(&line);
-			sbuf_puts(&line, "{\"event\":\"guard_ready\",\"policy\":");
-			sbuf_json_str(&line, gp->file, sizeof(gp->file));
-			sbuf_printf(&line, ",\"rules\":%zu,\"audit\":%s}", gp->n,
-				    o->guard_audit ? "true" : "false");
-			emit_json(m, &line);
-			sbuf_free(&line);
-		} else {
-			p_warn("guard: %zu rules from %s %s", gp->n, gp->file,
-			       o->guard_audit ? "audited (nothing refused)" : "enforced");
-		}
-		/* the rules today's holders would break: say so at once */
-		if (!snapshot__take(&snap, -1, 0, 1)) {
-			guard__check_holders(m->guard, &snap, guard_held, m);
-			snapshot__free(&snap);
+		err = sinks__ready(o->sinks, o->nsinks, &rd);
+		if (err) {
+			*why = "write the ready record";
+			goto cleanup;
 		}
 	}
-	flush_out(m);
-
 	while (!*stop) {
 		__u64 now;
 
@@ -644,22 +265,15 @@ int monitor_run(const struct monitor_opts *o, volatile sig_atomic_t *stop,
 		/* Batched wakeups: the poll may time out with data waiting. */
 		ring_buffer__consume(rb);
 		now = now_ns(CLOCK_MONOTONIC);
-		expire_pending(m, now, 0);
-		if (m->guard && o->hup && *o->hup) {
-			guard_reload(m, now);
-			if (!o->sink)	/* the daemon's sink_tick clears it */
-				*o->hup = 0;
-		}
-		if (m->guard && now >= m->guard_refresh_ns) {
-			guard__refresh(m->guard);
-			m->guard_refresh_ns = now + 1000000000ull;
-		}
-		flush_out(m);
-		if (o->sink)
-			sink_tick(m, l, now, &last_dropped);
-		if (m->write_err) {
-			err = m->write_err;
-			*why = o->sink ? "write the log" : "write to standard output";
+		/* drops first: an attempt that waited across them is undecided */
+		check_drops(m, now);
+		pair__expire(m->pair, now);
+		if (o->hup && *o->hup)
+			handle_hup(m, now);
+		note_sink_err(m, sinks__flush(o->sinks, o->nsinks, 0));
+		if (m->sink_err) {
+			err = m->sink_err;
+			*why = "write the records";
 			goto cleanup;
 		}
 		if (deadline && now >= deadline)
@@ -667,48 +281,36 @@ int monitor_run(const struct monitor_opts *o, volatile sig_atomic_t *stop,
 	}
 	/* Drain: whatever the kernel committed before we stop is reported. */
 	ring_buffer__consume(rb);
-	expire_pending(m, now_ns(CLOCK_MONOTONIC), 1);
-	err = loader__counter(l, BW_CNT_DROPPED, &dropped);
+	check_drops(m, now_ns(CLOCK_MONOTONIC));
+	pair__drain(m->pair);
+	err = loader__counter(m->l, BW_CNT_DROPPED, &m->sum.dropped);
 	if (!err)
-		err = loader__counter(l, BW_CNT_UNTRACKED, &m->sum.untracked);
+		err = loader__counter(m->l, BW_CNT_UNTRACKED, &m->sum.untracked);
 	if (err) {
 		*why = "read the drop counters";
 		goto cleanup;
 	}
-	m->sum.dropped = dropped;
+	m->sum.table_full = enrich__table_full(m->en);
 	m->sum.seconds = (double)(now_ns(CLOCK_MONOTONIC) - start) / 1e9;
-	if (o->json) {
-		struct sbuf line;
-
-		sbuf_init(&line);
-		output_json_summary(&line, &m->sum);
-		emit_json(m, &line);
-		sbuf_free(&line);
-	} else {
-		output_text_summary(&m->out, &m->sum);
-	}
+	note_sink_err(m, sinks__summary(o->sinks, o->nsinks, &m->sum));
 	if (m->sum.untracked)
 		p_warn("%llu sockets were not tracked (kernel state table full); "
 		       "their close may go unreported", (unsigned long long)m->sum.untracked);
-	if (dropped)
+	if (m->sum.dropped)
 		p_warn("%llu events were dropped in the kernel (ring buffer full); "
-		       "raise --ringbuf", (unsigned long long)dropped);
-	if (m->guard && !guard__dropped(m->guard, &dropped) && dropped)
-		p_warn("%llu guard refusals could not be reported (guard ring buffer full)",
-		       (unsigned long long)dropped);
-	flush_out(m);
-	if (o->sink && o->sink->tick && !m->write_err)
-		m->write_err = o->sink->tick(o->sink->ctx, 1);
-	err = m->write_err;
+		       "raise --ringbuf", (unsigned long long)m->sum.dropped);
+	if (m->sum.unrendered)
+		p_warn("%llu records could not be built (out of memory); each left a gap record",
+		       (unsigned long long)m->sum.unrendered);
+	note_sink_err(m, sinks__flush(o->sinks, o->nsinks, 1));
+	err = m->sink_err;
+	if (err)
+		*why = "write the records";
 cleanup:
 	ring_buffer__free(rb);
-	guard__free(m->guard);
-	policy__free(policy);
-	loader__free(l);
-	collide__free(m->coll);
-	container_cache__free(m->containers);
-	proc_cache__free(m->procs);
-	sbuf_free(&m->out);
+	loader__free(m->l);
+	pair__free(m->pair);
+	enrich__free(m->en);
 	free(m);
 	return err;
 }

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,7 @@
 struct proc_slot {
 	__u32 pid;
 	__u64 at_ns;
-	char exe[256];
+	char *exe;	/* malloc'd: paths up to PATH_MAX, most far shorter */
 };
 
 struct proc_cache {
@@ -25,6 +26,10 @@ struct proc_cache *proc_cache__new(void)
 
 void proc_cache__free(struct proc_cache *c)
 {
+	if (!c)
+		return;
+	for (size_t i = 0; i < CACHE_SLOTS; i++)
+		free(c->slots[i].exe);
 	free(c);
 }
 
@@ -32,26 +37,32 @@ int proc_cache__exe(struct proc_cache *c, __u32 pid, __u64 now_ns, char *buf,
 		    size_t len)
 {
 	struct proc_slot *s = &c->slots[pid % CACHE_SLOTS];
-	char path[64];
+	char path[64], exe[PATH_MAX];
 	ssize_t n;
 
-	if (s->pid == pid && s->at_ns && now_ns - s->at_ns < CACHE_TTL_NS) {
-		snprintf(buf, len, "%s", s->exe);
-		return 0;
+	buf[0] = 0;
+	if (!(s->pid == pid && s->at_ns && now_ns - s->at_ns < CACHE_TTL_NS && s->exe)) {
+		snprintf(path, sizeof(path), "/proc/%u/exe", pid);
+		n = readlink(path, exe, sizeof(exe));
+		if (n < 0) {
+			s->pid = 0;
+			return -errno;
+		}
+		if ((size_t)n >= sizeof(exe))	/* readlink cuts silently: we do not */
+			return -ENAMETOOLONG;
+		exe[n] = 0;
+		free(s->exe);
+		s->exe = strdup(exe);
+		if (!s->exe) {
+			s->pid = 0;
+			return -ENOMEM;
+		}
+		s->pid = pid;
+		s->at_ns = now_ns;
 	}
-	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
-	n = readlink(path, s->exe, sizeof(s->exe) - 1);
-	if (n < 0) {
-		int err = -errno;
-
-		s->pid = 0;
-		buf[0] = 0;
-		return err;
-	}
-	s->exe[n] = 0;
-	s->pid = pid;
-	s->at_ns = now_ns;
-	snprintf(buf, len, "%s", s->exe);
+	if (strlen(s->exe) >= len)
+		return -ENAMETOOLONG;
+	memcpy(buf, s->exe, strlen(s->exe) + 1);
 	return 0;
 }
 

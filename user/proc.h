@@ -14,7 +14,8 @@ void proc_cache__free(struct proc_cache *c);	/* accepts NULL */
 /*
  * Full path of pid's executable into buf.  now_ns (any monotonic clock)
  * bounds how stale a cached answer may be.  Returns 0, or -errno when the
- * process is gone or unreadable (buf is then "").
+ * process is gone or unreadable, -ENAMETOOLONG when the path does not fit
+ * in len (buf is then "": a path is never cut).
  */
 int proc_cache__exe(struct proc_cache *c, __u32 pid, __u64 now_ns, char *buf,
 		    size_t len);

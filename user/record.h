@@ -8,6 +8,16 @@
 
 #define BW_MAX_HOLDERS	8
 #define BW_MAX_FLAGS	4
+#define BW_MAX_OWNERS	4
+/* Executable paths are kept whole: /proc/PID/exe cannot be longer. */
+#define BW_PATH_MAX	4096
+
+/* A process, as a holder's owner or binder. */
+struct bw_proc {
+	__u32 pid;		/* 0: none */
+	__u8 exited;		/* gone when it was looked at */
+	char comm[BW_COMM_LEN];
+};
 
 /* One socket that conflicts with a failed bind or listen. */
 struct bw_holder {
@@ -23,8 +33,20 @@ struct bw_holder {
 	__u8 listening;
 	__u8 addr[16];
 	char comm[BW_COMM_LEN];
-	char exe[256];
+	char exe[BW_PATH_MAX];
 	struct container_info container;	/* runtime "" when none */
+	/*
+	 * pid/comm above are the socket's owner now: owners[0].  owners lists
+	 * every process holding it (fd passing, fork), as ss -p does; more_owners
+	 * when they did not all fit.  bound_by is the process that bound it
+	 * when that one no longer holds it (pid 0 otherwise).  exited: no live
+	 * owner was found, pid/comm are the binder and it is gone.
+	 */
+	struct bw_proc owners[BW_MAX_OWNERS];
+	__u8 nowners;
+	__u8 more_owners;
+	__u8 exited;
+	struct bw_proc bound_by;
 };
 
 struct bw_flag {
@@ -50,9 +72,10 @@ struct bw_record {
 	struct bw_event ev;
 	__u64 ts_real_ns;	/* wall clock, from ev.ts_ns */
 	int err;		/* positive errno, 0 on success */
-	int err_inferred;	/* err deduced, not returned by the kernel;
-				 * 2: EPERM from the port guard (guard.h) */
-	char exe[256];		/* full path, or the kernel's basename, or "" */
+	int err_inferred;	/* err deduced, not returned by the kernel */
+	int undecided;		/* outcome unknown: its answer may have been
+				 * among events the kernel dropped (err 0) */
+	char exe[BW_PATH_MAX];	/* full path, or the kernel's basename, or "" */
 	int nholders;
 	struct bw_holder holders[BW_MAX_HOLDERS];
 	int nflags;

@@ -1,6 +1,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,29 +64,43 @@ const char *claim_sev_name(__u8 sev)
 	return sev == SEV_ERROR ? "error" : sev == SEV_WARNING ? "warning" : "info";
 }
 
+/* The one protocol table: registry names, PROTO_* bits, IPPROTO_* numbers. */
+static const struct {
+	const char *name;
+	__u8 bit;
+	__u8 ipproto;
+} protos_tab[] = {
+	{ "tcp", PROTO_TCP, IPPROTO_TCP },
+	{ "udp", PROTO_UDP, IPPROTO_UDP },
+	{ "sctp", PROTO_SCTP, IPPROTO_SCTP },
+	{ "dccp", PROTO_DCCP, IPPROTO_DCCP },
+};
+
 void claim_protos_str(__u8 protos, char *buf, size_t len)
 {
-	static const char *names[] = { "tcp", "udp", "sctp", "dccp" };
 	size_t off = 0;
 
 	buf[0] = 0;
-	for (int i = 0; i < 4; i++)
-		if (protos & (1u << i))
+	for (size_t i = 0; i < sizeof(protos_tab) / sizeof(protos_tab[0]); i++)
+		if (protos & protos_tab[i].bit)
 			off += (size_t)snprintf(buf + off, len > off ? len - off : 0, "%s%s",
-						off ? "/" : "", names[i]);
+						off ? "/" : "", protos_tab[i].name);
 }
 
-static int proto_bit(const char *s)
+int claim_proto_bit(const char *name)
 {
-	if (!strcmp(s, "tcp"))
-		return PROTO_TCP;
-	if (!strcmp(s, "udp"))
-		return PROTO_UDP;
-	if (!strcmp(s, "sctp"))
-		return PROTO_SCTP;
-	if (!strcmp(s, "dccp"))
-		return PROTO_DCCP;
+	for (size_t i = 0; i < sizeof(protos_tab) / sizeof(protos_tab[0]); i++)
+		if (!strcmp(name, protos_tab[i].name))
+			return protos_tab[i].bit;
 	return -1;
+}
+
+__u8 claim_proto_bit_of(__u8 ipproto)
+{
+	for (size_t i = 0; i < sizeof(protos_tab) / sizeof(protos_tab[0]); i++)
+		if (ipproto == protos_tab[i].ipproto)
+			return protos_tab[i].bit;
+	return 0;
 }
 
 /* "N[-M]/proto[/proto...]" */
@@ -115,7 +130,7 @@ static int parse_ports(char *s, struct claim *c, const char **why, char *detail,
 	c->hi = hi;
 	c->protos = 0;
 	for (p = strtok_r(slash + 1, "/", &save); p; p = strtok_r(NULL, "/", &save)) {
-		int b = proto_bit(p);
+		int b = claim_proto_bit(p);
 
 		if (b < 0) {
 			snprintf(detail, dlen, "unknown protocol '%.32s' (want tcp, udp, sctp, dccp)", p);
@@ -592,20 +607,98 @@ const struct claim *registry__at(const struct registry *r, size_t i)
 	return i < r->n ? &r->c[i] : NULL;
 }
 
+/* Options of interpreters that take the next word as their argument. */
+static int takes_arg(const char *opt)
+{
+	static const char *const with_arg[] = { "-W", "-X", "-Q", "-c", "-e", "-r", "--require",
+						"-I", NULL };
+
+	for (size_t i = 0; with_arg[i]; i++)
+		if (!strcmp(opt, with_arg[i]))
+			return 1;
+	return 0;
+}
+
+int claim_program_of(const char *cmdline, size_t len, char *out, size_t out_len)
+{
+	const char *end = cmdline + len, *p, *prog = NULL;
+
+	out[0] = 0;
+	if (!cmdline || !len)
+		return -ENOENT;
+	/* argv[0] is the interpreter; then options, then the program */
+	for (p = cmdline + strnlen(cmdline, len) + 1; p < end; p += strnlen(p, (size_t)(end - p)) + 1) {
+		if (!strcmp(p, "-m")) {		/* python -m MODULE */
+			p += strnlen(p, (size_t)(end - p)) + 1;
+			prog = p < end ? p : NULL;
+			break;
+		}
+		if (!strncmp(p, "-m", 2) && p[2]) {	/* python -mMODULE */
+			prog = p + 2;
+			break;
+		}
+		if (p[0] == '-') {
+			if (!strcmp(p, "-c"))	/* code on the command line: no program */
+				return -ENOENT;
+			if (takes_arg(p))
+				p += strnlen(p, (size_t)(end - p)) + 1;
+			continue;
+		}
+		prog = strrchr(p, '/') ? strrchr(p, '/') + 1 : p;	/* the script */
+		break;
+	}
+	if (!prog || prog >= end || !*prog || strnlen(prog, (size_t)(end - prog)) >= out_len)
+		return -ENOENT;
+	memcpy(out, prog, strnlen(prog, (size_t)(end - prog)));
+	out[strnlen(prog, (size_t)(end - prog))] = 0;
+	return 0;
+}
+
 int claim_holder_matches(const struct claim *c, const char *comm, const char *exe)
 {
-	char globs[256], *g, *save = NULL;
-	const char *base = exe ? strrchr(exe, '/') : NULL;
+	return claim_holder_matches_cmdline(c, comm, exe, NULL, 0);
+}
+
+int claim_holder_matches_cmdline(const struct claim *c, const char *comm, const char *exe,
+				 const char *cmdline, size_t cmdline_len)
+{
+	const char *base = exe ? strrchr(exe, '/') : NULL, *g, *next;
+	char prog[256];
+	int have_prog = -1;
 
 	base = base ? base + 1 : exe;
-	snprintf(globs, sizeof(globs), "%s", c->holders);
-	for (g = strtok_r(globs, ",", &save); g; g = strtok_r(NULL, ",", &save)) {
-		if (comm && !fnmatch(g, comm, 0))
+	for (g = c->holders; g && *g; g = next) {
+		char glob[MAX_LINE + 1], *at;
+		size_t gl;
+
+		next = strchr(g, ',');
+		gl = next ? (size_t)(next - g) : strlen(g);
+		if (next)
+			next++;
+		if (!gl || gl >= sizeof(glob))
+			continue;
+		memcpy(glob, g, gl);
+		glob[gl] = 0;
+		/* INTERPRETER@PROGRAM: the interpreter on comm/exe, its program too */
+		at = strchr(glob, '@');
+		if (at) {
+			*at++ = 0;
+			if (have_prog < 0)
+				have_prog = !claim_program_of(cmdline, cmdline_len, prog, sizeof(prog));
+			if (!have_prog || fnmatch(at, prog, 0))
+				continue;
+		}
+		if (comm && !fnmatch(glob, comm, 0))
 			return 1;
-		if (exe && *exe && (!fnmatch(g, exe, 0) || (base && !fnmatch(g, base, 0))))
+		if (exe && *exe && (!fnmatch(glob, exe, 0) || (base && !fnmatch(glob, base, 0))))
 			return 1;
 	}
 	return 0;
+}
+
+int claim_wants_cmdline(const struct claim *c)
+{
+	return strchr(c->holders, '@') != NULL;
 }
 
 void claim_json(struct sbuf *sb, const struct claim *c)

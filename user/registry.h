@@ -62,8 +62,27 @@ size_t registry__lookup(const struct registry *r, __u16 port, __u8 proto,
 size_t registry__count(const struct registry *r);
 const struct claim *registry__at(const struct registry *r, size_t i);
 
-/* Does comm or exe match one of the claim's holder globs? */
+/*
+ * Does the process match one of the claim's holders?  A holder is a glob on
+ * comm or exe (full path or basename), or INTERPRETER@PROGRAM: the
+ * interpreter glob on comm or exe and the program glob on what it runs:
+ * the module of "-m MODULE", else the basename of the first word after the
+ * interpreter's options (the script).  cmdline is /proc/PID/cmdline (words
+ * NUL-separated, may be NULL): without it an @ holder never matches.
+ */
+int claim_holder_matches_cmdline(const struct claim *c, const char *comm, const char *exe,
+				 const char *cmdline, size_t cmdline_len);
+/* The same without a command line. */
 int claim_holder_matches(const struct claim *c, const char *comm, const char *exe);
+/* Does the claim have an INTERPRETER@PROGRAM holder (the caller then reads cmdline)? */
+int claim_wants_cmdline(const struct claim *c);
+/* The program an interpreter's cmdline runs, into out: 0 or -ENOENT. */
+int claim_program_of(const char *cmdline, size_t len, char *out, size_t out_len);
+
+/* Protocols, from one table: "tcp" -> PROTO_TCP (-1 if unknown), and
+ * IPPROTO_TCP -> PROTO_TCP (0 if none). */
+int claim_proto_bit(const char *name);
+__u8 claim_proto_bit_of(__u8 ipproto);
 
 const char *claim_kind_name(__u8 kind);
 const char *claim_sev_name(__u8 sev);

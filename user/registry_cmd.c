@@ -1,6 +1,8 @@
 /* bindwatch registry lookup|list|check: the claim registry from the command line. */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "claims.h"
 #include "log.h"
@@ -10,8 +12,8 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: bindwatch registry lookup PORT[/PROTO] [--json]\n"
-		   "       bindwatch registry list [--json]\n"
+	fprintf(f, "Usage: bindwatch registry lookup PORT[/PROTO] [--json] [--registry FILE]...\n"
+		   "       bindwatch registry list [--json] [--registry FILE]...\n"
 		   "       bindwatch registry check FILE...\n"
 		   "Claims come from the embedded registry, %s/*.conf and --registry FILE.\n",
 		BW_REGISTRY_DIR);
@@ -35,35 +37,62 @@ static void print_claim(struct sbuf *sb, const struct claim *c, int json)
 		    claim_kind_name(c->kind), claim_sev_name(c->severity), c->name, c->desc);
 }
 
-int cmd_registry(int argc, char **argv, const char *const *files, int nfiles)
+int cmd_registry(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "registry", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
 	struct registry *reg = NULL;
+	const char **files = NULL;
 	char err[512] = "";
 	struct sbuf sb;
-	int json = 0, ret = 0, i, nargs = 0;
-	char *args[64];
+	int json = 0, ret = 0, i, nargs, nfiles = 0, opt;
+	char **args;
 
-	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? 2 : 0;
+	sbuf_init(&sb);
+	/* every argument counts: as many site files as argv holds */
+	files = calloc((size_t)argc + 1, sizeof(*files));
+	if (!files) {
+		p_err("registry: %s", strerror(ENOMEM));
+		return 1;
 	}
-	for (i = 2; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (opt == 'j') {
 			json = 1;
-		else if (nargs < 64)
-			args[nargs++] = argv[i];
+		} else if (opt == 'r') {
+			files[nfiles++] = optarg;
+		} else {
+			usage(opt == 'h' ? stdout : stderr);
+			ret = opt == 'h' ? 0 : 2;
+			goto cleanup;
+		}
 	}
-	if (!strcmp(argv[1], "check")) {
+	if (optind >= argc) {
+		usage(stderr);
+		ret = 2;
+		goto cleanup;
+	}
+	argv += optind;		/* argv[0] is the verb, then its arguments */
+	args = argv + 1;
+	nargs = argc - optind - 1;
+	if (!strcmp(argv[0], "check")) {
 		if (!nargs) {
 			p_err("registry check: no FILE given");
-			return 2;
+			ret = 2;
+			goto cleanup;
 		}
 		for (i = 0; i < nargs; i++) {
 			struct registry *r = registry__new();
 
 			err[0] = 0;
-			if (!r)
-				return 1;
+			if (!r) {
+				ret = 1;
+				goto cleanup;
+			}
 			if (registry__add_file(r, args[i], CLAIM_SITE, err, sizeof(err))) {
 				fprintf(stderr, "%s\n", err);
 				ret = 1;
@@ -72,17 +101,17 @@ int cmd_registry(int argc, char **argv, const char *const *files, int nfiles)
 			}
 			registry__free(r);
 		}
-		return ret;
+		goto cleanup;
 	}
 	if (claims_load(&reg, BW_REGISTRY_DIR, files, nfiles, err, sizeof(err))) {
 		fprintf(stderr, "%s\n", err);
-		return 1;
+		ret = 1;
+		goto cleanup;
 	}
-	sbuf_init(&sb);
-	if (!strcmp(argv[1], "list")) {
+	if (!strcmp(argv[0], "list")) {
 		for (size_t k = 0; k < registry__count(reg); k++)
 			print_claim(&sb, registry__at(reg, k), json);
-	} else if (!strcmp(argv[1], "lookup") && nargs == 1) {
+	} else if (!strcmp(argv[0], "lookup") && nargs == 1) {
 		const struct claim *c[16];
 		char *slash = strchr(args[0], '/');
 		unsigned short port;
@@ -91,10 +120,9 @@ int cmd_registry(int argc, char **argv, const char *const *files, int nfiles)
 
 		if (slash) {
 			*slash = 0;
-			proto = !strcmp(slash + 1, "tcp") ? PROTO_TCP :
-				!strcmp(slash + 1, "udp") ? PROTO_UDP :
-				!strcmp(slash + 1, "sctp") ? PROTO_SCTP :
-				!strcmp(slash + 1, "dccp") ? PROTO_DCCP : 0;
+			int b = claim_proto_bit(slash + 1);
+
+			proto = b < 0 ? 0 : (__u8)b;
 		}
 		if (parse_port(args[0], 0, &port) || (slash && !proto)) {
 			p_err("registry lookup: invalid PORT[/PROTO] '%s%s%s'", args[0],
@@ -121,9 +149,15 @@ int cmd_registry(int argc, char **argv, const char *const *files, int nfiles)
 		usage(stderr);
 		ret = 2;
 	}
-	fwrite(sb.buf ? sb.buf : "", 1, sb.len, stdout);
+	if (sb.oom) {
+		p_err("registry: %s", strerror(ENOMEM));
+		ret = 1;
+	} else {
+		fwrite(sb.buf ? sb.buf : "", 1, sb.len, stdout);
+	}
 cleanup:
 	sbuf_free(&sb);
 	registry__free(reg);
+	free(files);
 	return ret;
 }

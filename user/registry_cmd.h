@@ -5,7 +5,8 @@
 #define BW_REGISTRY_DIR "/etc/bindwatch/registry.d"
 #endif
 
-/* bindwatch registry ...; files are the --registry FILEs.  0, 1 or 2. */
-int cmd_registry(int argc, char **argv, const char *const *files, int nfiles);
+/* bindwatch registry [--json] [--registry FILE]... VERB ARGS: the embedded
+ * registry, the *.conf of BW_REGISTRY_DIR and the --registry files.  0, 1 or 2. */
+int cmd_registry(int argc, char **argv);
 
 #endif

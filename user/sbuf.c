@@ -32,6 +32,10 @@ static int grow(struct sbuf *sb, size_t extra)
 
 	if (sb->oom)
 		return -1;
+	if (sb->limit && need > sb->limit) {
+		sb->oom = 1;
+		return -1;
+	}
 	if (need <= sb->cap)
 		return 0;
 	cap = sb->cap ? sb->cap : 256;
@@ -77,7 +81,8 @@ void sbuf_printf(struct sbuf *sb, const char *fmt, ...)
 		va_end(ap);
 		if (n < 0)
 			return;
-		if ((size_t)n < sb->cap - sb->len) {
+		if ((size_t)n < sb->cap - sb->len &&
+		    (!sb->limit || sb->len + (size_t)n + 1 <= sb->limit)) {
 			sb->len += (size_t)n;
 			return;
 		}
@@ -95,14 +100,17 @@ void sbuf_printf(struct sbuf *sb, const char *fmt, ...)
 	sb->len += (size_t)n;
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid;
+ * *cpp gets the code point. */
+static size_t utf8_len(const unsigned char *s, size_t n, unsigned int *cpp)
 {
 	size_t len, i;
 	unsigned int cp;
 
-	if (s[0] < 0x80)
+	if (s[0] < 0x80) {
+		*cpp = s[0];
 		return 1;
+	}
 	if ((s[0] & 0xe0) == 0xc0) {
 		len = 2;
 		cp = s[0] & 0x1f;
@@ -127,13 +135,22 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	    (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
 	    (cp >= 0xd800 && cp <= 0xdfff))
 		return 0;
+	*cpp = cp;
 	return len;
+}
+
+/* Valid, but acted on by terminals and text viewers: escape it. */
+static int cp_is_dangerous(unsigned int cp)
+{
+	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x061c || cp == 0x200e || cp == 0x200f ||
+	       (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
 }
 
 void sbuf_json_str(struct sbuf *sb, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, l;
+	unsigned int cp = 0;
 
 	sbuf_putc(sb, '"');
 	while (i < n && p[i]) {
@@ -149,10 +166,15 @@ void sbuf_json_str(struct sbuf *sb, const char *s, size_t n)
 		} else if (c < 0x80) {
 			sbuf_putc(sb, (char)c);
 			i++;
-		} else if ((l = utf8_len(p + i, n - i)) != 0 &&
+		} else if ((l = utf8_len(p + i, n - i, &cp)) != 0 &&
 			   !memchr(p + i, 0, l)) {
-			while (l--)
-				sbuf_putc(sb, (char)p[i++]);
+			if (cp_is_dangerous(cp)) {
+				sbuf_printf(sb, "\\u%04x", cp);
+				i += l;
+			} else {
+				while (l--)
+					sbuf_putc(sb, (char)p[i++]);
+			}
 		} else {
 			sbuf_printf(sb, "\\u%04x", c);
 			i++;
@@ -174,4 +196,21 @@ void sbuf_term_str(struct sbuf *sb, const char *s, size_t n)
 		else
 			sbuf_putc(sb, (char)p[i]);
 	}
+}
+
+void sbuf_term_col(struct sbuf *sb, const char *s, size_t n, size_t width)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i, used = 0;
+
+	for (i = 0; i < n && p[i]; i++) {
+		size_t w = p[i] == '\\' ? 2 : (p[i] < 0x20 || p[i] >= 0x7f) ? 4 : 1;
+
+		if (used + w > width)
+			break;
+		sbuf_term_str(sb, s + i, 1);
+		used += w;
+	}
+	for (; used < width; used++)
+		sbuf_putc(sb, ' ');
 }

@@ -8,7 +8,9 @@ struct sbuf {
 	char *buf;
 	size_t len;
 	size_t cap;
-	int oom;	/* set once an allocation failed; output is then cut */
+	int oom;	/* set once an allocation failed (or limit passed);
+			 * output is then cut and must not be used */
+	size_t limit;	/* 0, or the most bytes the buffer may hold */
 };
 
 void sbuf_init(struct sbuf *sb);
@@ -22,7 +24,10 @@ void sbuf_printf(struct sbuf *sb, const char *fmt, ...)
 /*
  * Append s (at most n bytes, stopping at NUL) as a JSON string with quotes.
  * Control characters become \uXXXX, bytes that are not valid UTF-8 become
- * \u00XX of the byte, so the output is always valid JSON.
+ * \u00XX of the byte, so the output is always valid JSON.  Code points a
+ * terminal or viewer may act on are escaped too: C1 controls (U+0080-009F,
+ * U+009B is CSI), bidirectional overrides and isolates (U+202A-202E,
+ * U+2066-2069, U+200E/F, U+061C) and U+2028/2029.
  */
 void sbuf_json_str(struct sbuf *sb, const char *s, size_t n);
 
@@ -32,5 +37,11 @@ void sbuf_json_str(struct sbuf *sb, const char *s, size_t n);
  * nothing from the kernel can move the cursor or change colours.
  */
 void sbuf_term_str(struct sbuf *sb, const char *s, size_t n);
+
+/*
+ * sbuf_term_str() into a column of width characters: cut before an escape
+ * that would not fit whole (never "\xf"), then padded with spaces.
+ */
+void sbuf_term_col(struct sbuf *sb, const char *s, size_t n, size_t width);
 
 #endif

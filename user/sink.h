@@ -30,6 +30,8 @@ struct bw_summary {
 	__u64 dropped;		/* failed ring-buffer reserves in the kernel */
 	__u64 untracked;	/* sockets the kernel's state table had no room for */
 	__u64 table_full;	/* sockets the agent's port table had no room for */
+	__u64 undecided;	/* binds whose answer may be among the drops */
+	__u64 unrendered;	/* records a sink could not build (allocation) */
 	__u64 binds, listens, closes, failed;
 	double seconds;
 };

@@ -164,6 +164,47 @@ static int is_pid(const char *name)
 	return 1;
 }
 
+/*
+ * comm as the kernel keeps it: up to 15 bytes, which may include '\n' or any
+ * byte (prctl(PR_SET_NAME) takes anything); only the kernel's own trailing
+ * newline is dropped.
+ */
+static void read_comm(const char *path, char comm[BW_COMM_LEN])
+{
+	char buf[BW_COMM_LEN + 1];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf)) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	memset(comm, 0, BW_COMM_LEN);
+	if (n <= 0)
+		return;
+	if (buf[n - 1] == '\n')
+		n--;
+	memcpy(comm, buf, (size_t)n < BW_COMM_LEN - 1 ? (size_t)n : BW_COMM_LEN - 1);
+}
+
+/* One more process holding h's socket (once per process). */
+static void owner_add(struct bw_holder *h, __u32 pid, const char *comm, const char *exe)
+{
+	for (int i = 0; i < h->nowners; i++)
+		if (h->owners[i].pid == pid)
+			return;
+	if (!h->pid) {
+		h->pid = pid;
+		memcpy(h->comm, comm, sizeof(h->comm));
+		memcpy(h->exe, exe, sizeof(h->exe));
+	}
+	if (h->nowners == BW_MAX_OWNERS) {
+		h->more_owners = 1;
+		return;
+	}
+	h->owners[h->nowners].pid = pid;
+	memcpy(h->owners[h->nowners].comm, comm, sizeof(h->owners[0].comm));
+	h->nowners++;
+}
+
 /* Map socket inodes to the processes holding them, as ss -p and lsof do. */
 static int resolve_owners(struct snapshot *s)
 {
@@ -203,8 +244,9 @@ static int resolve_owners(struct snapshot *s)
 			continue;
 		}
 		/* comm and exe once per process, however many sockets it holds */
-		char comm[BW_COMM_LEN] = "", exe[256] = "";
+		char comm[BW_COMM_LEN] = "", exe[BW_PATH_MAX] = "";
 		int have_names = 0;
+		__u32 pid = (__u32)atoi(p->d_name);
 
 		while ((f = readdir(fds))) {
 			struct inode_ix key, *hit;
@@ -224,30 +266,18 @@ static int resolve_owners(struct snapshot *s)
 				hit--;
 			if (!have_names) {
 				char cpath[300];
-				FILE *cf;
 
 				snprintf(cpath, sizeof(cpath), "/proc/%s/comm", p->d_name);
-				cf = fopen(cpath, "re");
-				if (cf) {
-					if (fgets(comm, sizeof(comm), cf))
-						comm[strcspn(comm, "\n")] = 0;
-					fclose(cf);
-				}
+				read_comm(cpath, comm);
 				snprintf(cpath, sizeof(cpath), "/proc/%s/exe", p->d_name);
-				n = readlink(cpath, exe, sizeof(exe) - 1);
-				exe[n > 0 ? n : 0] = 0;
+				n = readlink(cpath, exe, sizeof(exe));
+				/* never a cut path: none rather than a wrong one */
+				exe[n > 0 && (size_t)n < sizeof(exe) ? n : 0] = 0;
 				have_names = 1;
 			}
-			/* a socket shared by fd passing or fork: the first process found */
-			for (; hit < ix + s->n && hit->inode == ino; hit++) {
-				struct bw_holder *h = &s->socks[hit->ix].h;
-
-				if (h->pid)
-					continue;
-				h->pid = (__u32)atoi(p->d_name);
-				memcpy(h->comm, comm, sizeof(h->comm));
-				memcpy(h->exe, exe, sizeof(h->exe));
-			}
+			/* a socket shared by fd passing or fork: every process, as ss -p */
+			for (; hit < ix + s->n && hit->inode == ino; hit++)
+				owner_add(&s->socks[hit->ix].h, pid, comm, exe);
 		}
 		closedir(fds);
 	}

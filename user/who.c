@@ -13,7 +13,7 @@
 #include "snapshot.h"
 #include "who.h"
 #include "container.h"
-#include "loader.h"
+#include "cgroup2.h"
 
 int netns_open_arg(const char *arg)
 {
@@ -47,17 +47,39 @@ static int cmp_holder(const void *a, const void *b)
 	return x->h.family < y->h.family ? -1 : x->h.family > y->h.family;
 }
 
+/* s escaped for a terminal, padded to width; never cut inside an escape. */
+static void term_col(struct sbuf *sb, const char *s, size_t n, int width)
+{
+	size_t before = sb->len;
+
+	sbuf_term_str(sb, s, n);
+	for (size_t w = sb->len - before; w < (size_t)width; w++)
+		sbuf_putc(sb, ' ');
+}
+
+/* The CONTAINER column: its name, else its short id, else "-". */
+static void container_col(struct sbuf *sb, const struct container_info *ci)
+{
+	char id[13];
+
+	if (ci->name[0]) {
+		term_col(sb, ci->name, sizeof(ci->name), 20);
+		return;
+	}
+	snprintf(id, sizeof(id), "%.12s", ci->id[0] ? ci->id : "-");
+	term_col(sb, id, sizeof(id), 20);
+}
+
 static void print_text(const struct snapshot *s, struct sbuf *sb)
 {
 	__u32 last_ns = 0;
 	char last_name[64] = "";
 
-	sbuf_printf(sb, "%-5s %-5s %-22s %-9s %7s %-15s %5s %s\n", "PORT", "PROTO",
-		    "ADDRESS", "STATE", "PID", "COMM", "UID", "NETNS");
+	sbuf_printf(sb, "%-5s %-5s %-22s %-9s %7s %-15s %5s %-20s %s\n", "PORT", "PROTO",
+		    "ADDRESS", "STATE", "PID", "COMM", "UID", "CONTAINER", "NETNS");
 	for (size_t i = 0; i < s->n; i++) {
 		const struct bw_holder *h = &s->socks[i].h;
 		char a[64], ns[64], pid[16], proto[16];
-		struct sbuf comm;
 
 		addr_str(h->family, h->addr, a, sizeof(a));
 		if (h->netns != last_ns) {
@@ -70,13 +92,12 @@ static void print_text(const struct snapshot *s, struct sbuf *sb)
 		snprintf(pid, sizeof(pid), h->pid ? "%u" : "-", h->pid);
 		snprintf(proto, sizeof(proto), "%s%c", proto_name(h->proto),
 			 h->family == 10 ? '6' : '4');
-		sbuf_init(&comm);
-		sbuf_term_str(&comm, h->comm[0] ? h->comm : "-", sizeof(h->comm));
-		sbuf_printf(sb, "%-5u %-5s %-22s %-9s %7s %-15.15s %5u %s\n", h->port,
-			    proto, a,
-			    h->listening ? "listening" : "bound", pid,
-			    comm.buf ? comm.buf : "-", h->uid, ns);
-		sbuf_free(&comm);
+		sbuf_printf(sb, "%-5u %-5s %-22s %-9s %7s ", h->port, proto, a,
+			    h->listening ? "listening" : "bound", pid);
+		term_col(sb, h->comm[0] ? h->comm : "-", sizeof(h->comm), 15);
+		sbuf_printf(sb, " %5u ", h->uid);
+		container_col(sb, &h->container);
+		sbuf_printf(sb, " %s\n", ns);
 	}
 }
 

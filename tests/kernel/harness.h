@@ -26,6 +26,7 @@ struct agent {
 	char partial[LINE_MAX_LEN * 2];
 	size_t plen;
 	char backend[32];
+	char hooks[1024];	/* the ready line's "hooks" array, as JSON */
 };
 
 static const char *agent_path;
@@ -178,7 +179,18 @@ static bool agent_start(struct agent *a, const char *const *extra)
 		return false;
 	}
 	jget(a->lines[0], "backend", a->backend, sizeof(a->backend));
+	if (!jget(a->lines[0], "hooks", a->hooks, sizeof(a->hooks)))
+		a->hooks[0] = 0;
 	return true;
+}
+
+/* Did the agent say, in its ready line, that it attached this hook or feature? */
+static bool agent_has_hook(const struct agent *a, const char *name)
+{
+	char pat[96];
+
+	snprintf(pat, sizeof(pat), "\"%s\"", name);
+	return strstr(a->hooks, pat) != NULL;
 }
 
 /* Stop the agent; its summary line is then the last line.  Returns its exit status. */
@@ -308,7 +320,14 @@ static bool check_true(bool cond, const char *what)
 
 enum { T_PASS, T_FAIL, T_SKIP };
 
-#define SKIP(...) do { snprintf(fail_why, sizeof(fail_why), __VA_ARGS__); return T_SKIP; } while (0)
+/* A SKIP after a failf() is that failure: set-up that failed is never a skip. */
+#define SKIP(...)								\
+	do {									\
+		if (fail_why[0])						\
+			return T_FAIL;						\
+		snprintf(fail_why, sizeof(fail_why), __VA_ARGS__);		\
+		return T_SKIP;							\
+	} while (0)
 
 static void run_test(const char *name, int (*fn)(void))
 {

@@ -4,6 +4,7 @@
  * Prints one line per test and "N passed, N failed, N skipped".
  */
 #include <arpa/inet.h>
+#include <linux/bpf.h>
 #include <linux/io_uring.h>
 #include <netinet/in.h>
 #include <sys/mman.h>
@@ -14,7 +15,6 @@
 #include <dirent.h>
 #include <sched.h>
 #include <zlib.h>
-#include <sys/utsname.h>
 #include "harness.h"
 
 #ifndef SO_COOKIE
@@ -330,7 +330,8 @@ static int t_options(void)
 	setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
 	check_true(!bind(fd, (struct sockaddr *)&a6, sizeof(a6)), "bind [::] failed");
 	l = expect_event(&a, "bind", port, "null");
-	if (l && jget(l, "opts", opts, sizeof(opts)))
+	/* a record without "opts" fails too: the key is part of the contract */
+	if (l && check_true(jget(l, "opts", opts, sizeof(opts)), "no opts key"))
 		check_true(strstr(opts, "\"reuseaddr\"") && strstr(opts, "\"reuseport\"") &&
 			   strstr(opts, "\"v6only\"") && strstr(opts, "\"freebind\""),
 			   "opts must list reuseaddr, reuseport, v6only, freebind");
@@ -580,62 +581,104 @@ static int storm_n(void)
 static int t_storm_forced(void) { return storm_case("4096", storm_n(), true); }
 static int t_storm_default(void) { return storm_case(NULL, storm_n(), false); }
 
-static int count_bpf_progs(void)
+/*
+ * The BPF programs a process holds, by id, from its fds' fdinfo (programs
+ * and links both show "prog_id").  Host-wide counts would be fooled by any
+ * other bindwatch (or BPF user) starting or stopping meanwhile.
+ */
+static int agent_prog_ids(pid_t pid, unsigned int *ids, int max)
 {
-	FILE *f = popen("bpftool prog show 2>/dev/null | grep -cE "
-			"'name (cg_bind4|cg_post_bind4|fexit_inet_bind|tp_set_state|cg_sock_release)'",
-			"r");
-	int n = -1;
+	char dir[64], path[320], line[128];
+	struct dirent *d;
+	DIR *dp;
+	int n = 0;
 
-	if (!f)
+	snprintf(dir, sizeof(dir), "/proc/%d/fdinfo", (int)pid);
+	dp = opendir(dir);
+	if (!dp)
 		return -1;
-	if (fscanf(f, "%d", &n) != 1)
-		n = -1;
-	pclose(f);
+	while ((d = readdir(dp)) && n < max) {
+		FILE *f;
+		unsigned int id;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "prog_id: %u", &id) == 1) {
+				int dup = 0;
+
+				for (int k = 0; k < n; k++)
+					dup |= ids[k] == id;
+				if (!dup && n < max)
+					ids[n++] = id;
+			}
+		fclose(f);
+	}
+	closedir(dp);
 	return n;
+}
+
+/* Does a BPF program with this id still exist? */
+static int prog_id_alive(unsigned int id)
+{
+	union bpf_attr attr;
+	int fd;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_id = id;
+	fd = (int)syscall(__NR_bpf, BPF_PROG_GET_FD_BY_ID, &attr, sizeof(attr));
+	if (fd < 0)
+		return errno != ENOENT;	/* EPERM etc.: cannot tell, count as alive */
+	close(fd);
+	return 1;
 }
 
 static int t_sigkill_detaches(void)
 {
+	unsigned int ids[64];
 	struct agent a;
-	int before, during, after;
+	int n, alive = 0;
 
-	/* earlier tests' programs are freed asynchronously: let them go first */
-	for (int i = 0; i < 50 && (before = count_bpf_progs()) > 0; i++)
-		usleep(100000);
-	if (before < 0)
-		SKIP("bpftool not available");
 	if (!agent_start(&a, NULL))
 		return T_FAIL;
-	during = count_bpf_progs();
+	n = agent_prog_ids(a.pid, ids, 64);
 	kill(a.pid, SIGKILL);
 	waitpid(a.pid, NULL, 0);
 	a.pid = 0;
-	for (int i = 0; i < 50 && (after = count_bpf_progs()) > before; i++)
-		usleep(100000);
-	check_true(during > before, "agent's programs not visible while it runs");
-	if (after != before)
-		failf("%d programs still loaded after SIGKILL (before %d)", after, before);
 	close(a.out);
 	agent_free(&a);
+	check_true(n > 0, "agent's programs not visible in its fdinfo while it runs");
+	/* programs are freed asynchronously (RCU): give the kernel a moment */
+	for (int i = 0; i < 50; i++) {
+		alive = 0;
+		for (int k = 0; k < n; k++)
+			alive += prog_id_alive(ids[k]);
+		if (!alive)
+			break;
+		usleep(100000);
+	}
+	if (alive)
+		failf("%d of the agent's %d programs still loaded 5 s after SIGKILL", alive, n);
 	return T_PASS;
 }
 
 /* Run the agent with args; stdout and stderr into out; returns its exit status. */
 static int run_agent_out(const char *const *args, char *out, size_t n)
 {
-	char cmd[1024];
+	char cmd[8192];
 	FILE *f;
 	size_t len;
 	int status;
 
-	snprintf(cmd, sizeof(cmd), "%s", agent_path);
-	for (int i = 0; args[i]; i++) {
-		strncat(cmd, " '", sizeof(cmd) - strlen(cmd) - 1);
-		strncat(cmd, args[i], sizeof(cmd) - strlen(cmd) - 1);
-		strncat(cmd, "'", sizeof(cmd) - strlen(cmd) - 1);
-	}
-	strncat(cmd, " 2>&1", sizeof(cmd) - strlen(cmd) - 1);
+	len = (size_t)snprintf(cmd, sizeof(cmd), "%s", agent_path);
+	for (int i = 0; args[i] && len < sizeof(cmd); i++)
+		len += (size_t)snprintf(cmd + len, sizeof(cmd) - len, " '%s'", args[i]);
+	/* a command cut short would run something else: refuse it */
+	if (len + sizeof(" 2>&1") > sizeof(cmd))
+		return -1;
+	strcat(cmd, " 2>&1");
 	f = popen(cmd, "r");
 	if (!f)
 		return -1;
@@ -1915,16 +1958,6 @@ static int do_connect_out(void *arg)
 	return r;
 }
 
-static bool kernel_older_than(int major, int minor)
-{
-	struct utsname u;
-	int ma = 0, mi = 0;
-
-	if (uname(&u) || sscanf(u.release, "%d.%d", &ma, &mi) != 2)
-		return false;
-	return ma < major || (ma == major && mi < minor);
-}
-
 /* An outbound connection whose kernel-chosen port a service claims. */
 static int t_ephemeral_steal(void)
 {
@@ -1946,6 +1979,13 @@ static int t_ephemeral_steal(void)
 		return T_FAIL;
 	if (!agent_start(&a, extra))
 		goto out;
+	/* decided by what the agent says it attached, not by kernel version */
+	if (!agent_has_hook(&a, "connect_watch")) {
+		agent_free(&a);
+		netns_del("bwt-steal");
+		unlink(path);
+		SKIP("the agent attached no connect watch (ready hooks: %.400s)", a.hooks);
+	}
 	serve(&sv, "target", "bwt-steal", "4", "127.0.0.1", c.lport, "l");
 	{
 		pid_t pid = fork();
@@ -1965,13 +2005,6 @@ static int t_ephemeral_steal(void)
 
 		l = agent_wait(&a, match_pred, &m, 5);
 	}
-	if (!l && !strcmp(a.backend, "cgroup") && kernel_older_than(6, 2)) {
-		agent_free(&a);
-		unserve(&sv);
-		netns_del("bwt-steal");
-		unlink(path);
-		SKIP("this kernel refuses the sock_ops connect watch (sock_ops may not call bpf_get_current_pid_tgid on 6.1)");
-	}
 	check_true(l != NULL, "no connect event");
 	if (l) {
 		check_true(jnum(l, "port") == 45100 || jnum(l, "port") == 45101, "connect port");
@@ -1987,7 +2020,11 @@ out:
 	return T_PASS;
 }
 
-/* A docker-proxy holding a host port: the collision names the container behind it. */
+/*
+ * Anyone can name a process docker-proxy and give it Docker's arguments: a
+ * proxy that is not root at Docker's path is not believed (issue 12 item 9).
+ * The real docker-proxy is in t_containers.c.
+ */
 static int t_docker_proxy(void)
 {
 	unsigned short port = free_port(SOCK_STREAM);
@@ -2016,14 +2053,10 @@ static int t_docker_proxy(void)
 	in_child("latecomer", 0, do_latecomer, &c);
 	l = expect_event(&a, "bind", port, "EADDRINUSE");
 	if (l) {
-		char want[200];
-
-		snprintf(want, sizeof(want), "\"comm\":\"docker-proxy\"");
-		check_true(strstr(l, want) != NULL, "holder is not the proxy");
-		snprintf(want, sizeof(want), "\"runtime\":\"docker\",\"id\":\"%s\",\"name\":\"db\"", CTR_B);
-		check_true(strstr(l, want) != NULL, "the proxy's container is not named");
-		check_true(strstr(l, "\"proxy_for\":{\"ip\":\"172.17.0.9\"") != NULL, "no proxy_for");
-		check_true(strstr(l, "through docker-proxy") != NULL, "message does not say docker-proxy");
+		check_true(strstr(l, "\"comm\":\"docker-proxy\"") != NULL, "holder is not the fake proxy");
+		check_true(strstr(l, "\"name\":\"db\"") == NULL, "a fake docker-proxy named a container");
+		check_true(strstr(l, "\"proxy_for\"") == NULL, "a fake docker-proxy got proxy_for");
+		check_true(strstr(l, "through docker-proxy") == NULL, "message believes the fake proxy");
 	}
 	agent_free(&a);
 out:
@@ -2085,6 +2118,8 @@ static int t_daemon_syslog(void)
 	return T_PASS;
 }
 
+#include "t_arch.c"
+#include "t_containers.c"
 #include "t_guard.c"
 
 static const struct { const char *name; int (*fn)(void); } tests[] = {
@@ -2126,8 +2161,22 @@ static const struct { const char *name; int (*fn)(void); } tests[] = {
 	{ "log_history_and_hup", t_log_history_and_hup },
 	{ "log_full_disk", t_log_full_disk },
 	{ "ephemeral_steal", t_ephemeral_steal },
-	{ "docker_proxy_holder", t_docker_proxy },
+	{ "docker_proxy_spoof_refused", t_docker_proxy },
 	{ "daemon_syslog", t_daemon_syslog },
+	/* architecture */
+	{ "harness_skip_keeps_failure", t_harness_skip_keeps_failure },
+	{ "listen_holder_tentative", t_listen_holder_tentative },
+	{ "registry_cli_files", t_registry_cli },
+	{ "key_file_whole", t_key_file_whole },
+	/* containers */
+	{ "ctr_podman_holds_docker_fails", t_ctr_podman_holds_docker_fails },
+	{ "ctr_docker_holds_podman_fails", t_ctr_docker_holds_podman_fails },
+	{ "ctr_docker_proxy", t_ctr_docker_proxy },
+	{ "ctr_podman_published", t_ctr_podman_published },
+	{ "fork_exit_holder", t_fork_exit_holder },
+	{ "python_claim_cmdline", t_python_claim_cmdline },
+	{ "who_comm_newline", t_who_comm_newline },
+	{ "exe_long_path", t_exe_long_path },
 	/* guard */
 	{ "guard_deny", t_guard_deny },
 	{ "guard_iouring", t_guard_iouring },

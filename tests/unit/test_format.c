@@ -21,6 +21,12 @@ static void test_json_str(void)
 		{ "over\xc0\xaf", 16, "\"over\\u00c0\\u00af\"" },	/* overlong */
 		{ "sixteenbytes!!!!MORE", 16, "\"sixteenbytes!!!!\"" },	/* no NUL: bounded */
 		{ "", 16, "\"\"" },
+		/* valid UTF-8 that terminals and viewers act on: escaped */
+		{ "csi\xc2\x9b" "2J", 16, "\"csi\\u009b2J\"" },		/* U+009B CSI */
+		{ "rlo\xe2\x80\xae" "gpj", 16, "\"rlo\\u202egpj\"" },	/* U+202E */
+		{ "iso\xe2\x81\xa6", 16, "\"iso\\u2066\"" },		/* U+2066 */
+		{ "ls\xe2\x80\xa8", 16, "\"ls\\u2028\"" },		/* U+2028 */
+		{ "ok\xe2\x80\x94", 16, "\"ok\xe2\x80\x94\"" },	/* U+2014 kept */
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct sbuf sb;
@@ -135,6 +141,49 @@ static void test_text_record(void)
 	sbuf_free(&sb);
 }
 
+/* The COMM column is cut between escapes, never inside one ("\xf"). */
+static void test_text_comm_column(void)
+{
+	struct bw_record r = sample(), plain = sample();
+	struct sbuf sb, sp;
+	const char *proto, *proto_plain;
+
+	memset(r.ev.comm, 0, sizeof(r.ev.comm));
+	memcpy(r.ev.comm, "\xff\xfe\xfd\xfc", 4);
+	memcpy(plain.ev.comm, "plain", 6);
+	sbuf_init(&sb);
+	sbuf_init(&sp);
+	output_text_record(&sb, &r);
+	output_text_record(&sp, &plain);
+	CHECK(strstr(sb.buf, "\\xff\\xfe ") != NULL, "COMM not cut between escapes: %s", sb.buf);
+	CHECK(strstr(sb.buf, "\\xff\\xfe\\xf") == NULL, "COMM splits an escape: %s", sb.buf);
+	proto = strstr(sb.buf, "tcp4");
+	proto_plain = strstr(sp.buf, "tcp4");
+	CHECK(proto && proto_plain && proto - sb.buf == proto_plain - sp.buf,
+	      "columns moved: %s / %s", sb.buf, sp.buf);
+	sbuf_free(&sb);
+	sbuf_free(&sp);
+}
+
+/* issue 12 item 10: a bind whose answer may be among dropped events */
+static void test_undecided_record(void)
+{
+	struct bw_record r = sample();
+	struct sbuf sb;
+
+	r.err = 0;
+	r.err_inferred = 0;
+	r.undecided = 1;
+	sbuf_init(&sb);
+	CHECK(output_json_record(&sb, &r) == 0, "render");
+	CHECK(strstr(sb.buf, "\"errno\":null,\"outcome\":\"unknown\",\"ret\":0") != NULL,
+	      "undecided not said: %s", sb.buf);
+	sbuf_reset(&sb);
+	output_text_record(&sb, &r);
+	CHECK(strstr(sb.buf, "unknown") && !strstr(sb.buf, " ok"), "text: %s", sb.buf);
+	sbuf_free(&sb);
+}
+
 static void test_infer(void)
 {
 	struct bw_event e;
@@ -173,6 +222,8 @@ int main(void)
 	test_parse();
 	test_json_record();
 	test_text_record();
+	test_text_comm_column();
+	test_undecided_record();
 	test_infer();
 	return tap_done("test_format");
 }

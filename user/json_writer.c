@@ -1,0 +1,147 @@
+/* One JSON writer: structure and commas here, escaping in sbuf_json_str(). */
+#include <string.h>
+#include "json_writer.h"
+#include "output.h"
+
+void jw_init(struct jw *w, struct sbuf *sb)
+{
+	memset(w, 0, sizeof(*w));
+	w->sb = sb;
+}
+
+/* A value is about to be written at the current level. */
+static void before_value(struct jw *w)
+{
+	if (w->depth > 0 && w->depth <= JW_MAX_DEPTH) {
+		/* in an object the name already placed the comma */
+		if (w->has_item[w->depth - 1] == 1)
+			sbuf_putc(w->sb, ',');
+		w->has_item[w->depth - 1] = 1;
+	}
+}
+
+static void open_level(struct jw *w, char c)
+{
+	before_value(w);
+	sbuf_putc(w->sb, c);
+	w->depth++;
+	if (w->depth <= JW_MAX_DEPTH)
+		w->has_item[w->depth - 1] = 0;
+	else
+		w->sb->oom = 1;	/* deeper than any record: refuse, never emit bad JSON */
+}
+
+static void close_level(struct jw *w, char c)
+{
+	sbuf_putc(w->sb, c);
+	if (w->depth > 0)
+		w->depth--;
+}
+
+void jw_start_object(struct jw *w) { open_level(w, '{'); }
+void jw_end_object(struct jw *w) { close_level(w, '}'); }
+void jw_start_array(struct jw *w) { open_level(w, '['); }
+void jw_end_array(struct jw *w) { close_level(w, ']'); }
+
+void jw_name(struct jw *w, const char *name)
+{
+	before_value(w);
+	sbuf_json_str(w->sb, name, strlen(name));
+	sbuf_putc(w->sb, ':');
+	/* the value that follows needs no comma of its own */
+	if (w->depth > 0 && w->depth <= JW_MAX_DEPTH)
+		w->has_item[w->depth - 1] = 2;
+}
+
+struct sbuf *jw_raw_value(struct jw *w)
+{
+	before_value(w);
+	return w->sb;
+}
+
+void jw_string(struct jw *w, const char *s)
+{
+	jw_string_n(w, s, strlen(s));
+}
+
+void jw_string_n(struct jw *w, const char *s, size_t n)
+{
+	before_value(w);
+	sbuf_json_str(w->sb, s, n);
+}
+
+void jw_string_or_null(struct jw *w, const char *s, size_t n)
+{
+	if (n && s[0])
+		jw_string_n(w, s, n);
+	else
+		jw_null(w);
+}
+
+void jw_uint(struct jw *w, unsigned long long v)
+{
+	before_value(w);
+	sbuf_printf(w->sb, "%llu", v);
+}
+
+void jw_int(struct jw *w, long long v)
+{
+	before_value(w);
+	sbuf_printf(w->sb, "%lld", v);
+}
+
+void jw_bool(struct jw *w, int v)
+{
+	before_value(w);
+	sbuf_puts(w->sb, v ? "true" : "false");
+}
+
+void jw_null(struct jw *w)
+{
+	before_value(w);
+	sbuf_puts(w->sb, "null");
+}
+
+void jw_float(struct jw *w, const char *fmt, double v)
+{
+	before_value(w);
+	sbuf_printf(w->sb, fmt, v);
+}
+
+void jw_ts(struct jw *w, __u64 real_ns)
+{
+	before_value(w);
+	sbuf_putc(w->sb, '"');
+	format_ts(w->sb, real_ns);
+	sbuf_putc(w->sb, '"');
+}
+
+void jw_string_field(struct jw *w, const char *name, const char *s)
+{
+	jw_name(w, name);
+	jw_string(w, s);
+}
+
+void jw_uint_field(struct jw *w, const char *name, unsigned long long v)
+{
+	jw_name(w, name);
+	jw_uint(w, v);
+}
+
+void jw_bool_field(struct jw *w, const char *name, int v)
+{
+	jw_name(w, name);
+	jw_bool(w, v);
+}
+
+void jw_ts_field(struct jw *w, const char *name, __u64 real_ns)
+{
+	jw_name(w, name);
+	jw_ts(w, real_ns);
+}
+
+void jw_string_or_null_field(struct jw *w, const char *name, const char *s, size_t n)
+{
+	jw_name(w, name);
+	jw_string_or_null(w, s, n);
+}
