@@ -168,6 +168,7 @@ int enrich__record(struct enrich *en, const struct pair_decided *d,
 	r->ts_real_ns = e->ts_ns + real_minus_mono;
 	r->err = d->err;
 	r->err_inferred = d->inferred;
+	r->err_guard = d->guard;
 	r->undecided = d->undecided;
 	ci = container_cache__by_id(en->containers, e->cgroup_id);
 	/* agent-side filters choose what is printed, not what the port table

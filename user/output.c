@@ -133,7 +133,8 @@ static void json_record(struct jw *w, const void *obj)
 	jw_name(w, "errno");
 	if (r->err) {
 		jw_string(w, errno_name(r->err, eb, sizeof(eb)));
-		jw_string_field(w, "errno_source", r->err_inferred ? "inferred" : "kernel");
+		jw_string_field(w, "errno_source", r->err_guard ? "guard" :
+						   r->err_inferred ? "inferred" : "kernel");
 	} else {
 		jw_null(w);
 	}
@@ -323,7 +324,7 @@ int output_text_record(struct sbuf *sb, const struct bw_record *r)
 		sbuf_puts(sb, "unknown (events dropped)");
 	else if (r->err)
 		sbuf_printf(sb, "%s%s", errno_name(r->err, eb, sizeof(eb)),
-			    r->err_inferred ? "?" : "");
+			    r->err_guard ? " guard" : r->err_inferred ? "?" : "");
 	else
 		sbuf_puts(sb, "ok");
 	text_opts(sb, e->opts);

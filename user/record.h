@@ -73,6 +73,8 @@ struct bw_record {
 	__u64 ts_real_ns;	/* wall clock, from ev.ts_ns */
 	int err;		/* positive errno, 0 on success */
 	int err_inferred;	/* err deduced, not returned by the kernel */
+	int err_guard;		/* err is EPERM from the port guard: a policy
+				 * refused the bind (errno_source "guard") */
 	int undecided;		/* outcome unknown: its answer may have been
 				 * among events the kernel dropped (err 0) */
 	char exe[BW_PATH_MAX];	/* full path, or the kernel's basename, or "" */
