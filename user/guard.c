@@ -17,6 +17,8 @@
 
 _Static_assert(sizeof(((struct bw_guard_info *)0)->kept_for) >= POLICY_ALLOW_LEN,
 	       "a record's kept_for must hold a whole allow list");
+_Static_assert(BW_GUARD_ACT_DENY == BW_GUARD_DENY && BW_GUARD_ACT_AUDIT == BW_GUARD_AUDIT,
+	       "a record's guard.action is the kernel's action");
 
 struct guard {
 	struct guard_bpf *skel;
@@ -199,6 +201,8 @@ int guard__decode(const struct guard *g, const void *data, size_t len, struct bw
 	memcpy(ev->comm, e->comm, sizeof(ev->comm));
 	out->err = e->action == BW_GUARD_DENY ? EPERM : 0;
 	out->err_inferred = 0;
+	out->err_guard = out->err != 0;
+	out->undecided = 0;
 	out->nholders = 0;
 	out->nflags = 0;
 	out->guard.action = e->action;

@@ -21,14 +21,11 @@ enum output_kind { OUT_READY, OUT_RECORD, OUT_GAP, OUT_RELOAD, OUT_SUMMARY };
 /* Append the NDJSON line (no newline) of obj, an object of kind k:
  * struct bw_ready, bw_record, bw_gap, bw_reload or bw_summary.  0 or -ENOMEM. */
 int output_json(struct sbuf *sb, enum output_kind k, const void *obj);
+/* A record with guard.action set is the port guard's ("event":"guard"):
+ * a refusal, an audit hit, or a holder found breaking a rule at start. */
 /* The same for the two kinds tests and callers name directly. */
 int output_json_record(struct sbuf *sb, const struct bw_record *r);
 int output_json_ready(struct sbuf *sb, const struct bw_ready *r);
-
-/* A port-guard record (r->guard.action set): a refusal, an audit hit, or a
- * holder found breaking a rule at start. */
-void output_json_guard(struct sbuf *sb, const struct bw_record *r);
-void output_text_guard(struct sbuf *sb, const struct bw_record *r);
 
 /* Fixed columns under 80 characters; kernel strings neutralised. */
 int output_text_header(struct sbuf *sb);

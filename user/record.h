@@ -56,12 +56,16 @@ struct bw_flag {
 	char message[512];
 };
 
-/* What the port guard adds to a record (user/guard.c); action 0: not a
- * guard record. */
-#define BW_GUARD_ACT_HELD	3	/* at start: the current holder breaks a rule
-					 * (BW_GUARD_DENY/AUDIT are in guard.h) */
+/*
+ * What the port guard adds to a record (user/guard.c); action 0: not a guard
+ * record but the watch's.  A guard record goes to every sink like any other
+ * record and is rendered as "event":"guard".
+ */
+#define BW_GUARD_ACT_DENY	1	/* refused: the caller got EPERM (= BW_GUARD_DENY) */
+#define BW_GUARD_ACT_AUDIT	2	/* --audit: would have been refused (= BW_GUARD_AUDIT) */
+#define BW_GUARD_ACT_HELD	3	/* at start: the current holder breaks a rule */
 struct bw_guard_info {
-	int action;		/* BW_GUARD_DENY, BW_GUARD_AUDIT, BW_GUARD_ACT_HELD */
+	int action;		/* BW_GUARD_ACT_*, 0: not a guard record */
 	int post_bind;		/* judged the kernel's choice for a bind to port 0 */
 	char rule[300];		/* "FILE:LINE" of the rule */
 	char kept_for[1025];	/* who the rule allows: "cgroup:/a,uid:0"
