@@ -27,12 +27,12 @@ endif
 .PHONY: all clean test unit-test kernel-test vm-test bench bench-guard vmlinux install
 
 # The agent: every user/*.c.  The unit tests link everything but the parts
-# that need the BPF skeleton (loader.o, and monitor.o and main.o above it),
+# that need a BPF skeleton (loader.o, guard.o, and what sits above them),
 # so they build without clang or bpftool.
 USER_SRCS := $(wildcard user/*.c)
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
-SKEL_OBJS := $(OUTPUT)/user/loader.o $(OUTPUT)/user/guard.o $(OUTPUT)/user/monitor.o \
-	     $(OUTPUT)/user/main.o
+SKEL_OBJS := $(OUTPUT)/user/loader.o $(OUTPUT)/user/guard.o $(OUTPUT)/user/guard_watch.o \
+	     $(OUTPUT)/user/monitor.o $(OUTPUT)/user/main.o
 LIB_OBJS := $(filter-out $(SKEL_OBJS),$(USER_OBJS))
 REGISTRY_FILES := $(sort $(wildcard registry/*.conf))
 

@@ -270,6 +270,8 @@ const char *gap_kind_name(enum bw_gap_kind k)
 		return "table_full";
 	case BW_GAP_CUT:
 		return "cut";
+	case BW_GAP_GUARD_DROPS:
+		return "guard_drops";
 	}
 	return "unknown";
 }

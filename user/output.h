@@ -13,7 +13,7 @@ void format_ts(struct sbuf *sb, __u64 real_ns);
 
 /* one holder object (who --json); errors show as sb->oom */
 void output_json_holder(struct sbuf *sb, const struct bw_holder *h);
-/* "drops", "unrendered", "write", "table_full", "cut" */
+/* "drops", "unrendered", "write", "table_full", "cut", "guard_drops" */
 const char *gap_kind_name(enum bw_gap_kind k);
 
 /* The sink-facing records by kind, for sinks that treat them alike. */
