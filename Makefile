@@ -11,7 +11,7 @@ WERROR := $(if $(CI),-Werror,)
 WARNINGS := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes $(WERROR)
 CFLAGS ?= -O2 -g
 override CFLAGS += $(WARNINGS) -Iinclude -Iuser -I$(OUTPUT) -DBW_VERSION='"$(VERSION)"' -D_GNU_SOURCE
-LDLIBS := -lbpf -lelf -lz -lcrypto -ljansson
+LDLIBS := -lbpf -lelf -lz -lcrypto -ljansson -lmicrohttpd -lpthread
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall $(WERROR) \
 	-I$(VMLINUX_DIR) -Iinclude -Ibpf
 
@@ -24,7 +24,8 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all clean test unit-test kernel-test vm-test bench bench-guard vmlinux install
+.PHONY: all clean test unit-test kernel-test vm-test bench bench-guard vmlinux install image \
+	fleet-test
 
 # The agent: every user/*.c.  The unit tests link everything but the parts
 # that need a BPF skeleton (loader.o, guard.o, and what sits above them),
@@ -92,7 +93,12 @@ $(OUTPUT)/tests/ktest: tests/kernel/ktest.c $(wildcard tests/kernel/*.h tests/ke
 	$(call msg,TEST-CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/kernel $< -lz -o $@
 
-test-bins: bindwatch $(UNIT_BINS) $(OUTPUT)/tests/ktest
+# tests/fleet: Prometheus, the HTTP endpoint under abuse, the image under podman
+$(OUTPUT)/tests/fleet-binder: tests/fleet/binder.c | $(OUTPUT)/tests
+	$(call msg,TEST-CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
+
+test-bins: bindwatch $(UNIT_BINS) $(OUTPUT)/tests/ktest $(OUTPUT)/tests/fleet-binder
 .PHONY: test-bins
 
 unit-test: $(UNIT_BINS)
@@ -102,8 +108,11 @@ kernel-test: bindwatch $(OUTPUT)/tests/ktest
 	$(Q)$(OUTPUT)/tests/ktest ./bindwatch
 
 # The whole suite: unit, then kernel tests on every backend this kernel allows.
-test: bindwatch $(UNIT_BINS) $(OUTPUT)/tests/ktest
+test: bindwatch $(UNIT_BINS) $(OUTPUT)/tests/ktest $(OUTPUT)/tests/fleet-binder
 	$(Q)tests/run-all.sh
+
+fleet-test: bindwatch $(OUTPUT)/tests/fleet-binder
+	$(Q)tests/fleet/run.sh
 
 vm-test: bindwatch $(OUTPUT)/tests/ktest
 	$(Q)tests/vm/run.sh
@@ -117,6 +126,13 @@ bench: bindwatch
 bench-guard: bindwatch
 	$(Q)$(MAKE) -s -C bench OUTPUT=$(abspath $(OUTPUT))/bench
 	$(Q)bench/guard.sh
+
+# The container image, from scratch: the agent and the shared libraries ldd
+# names, nothing pulled from a registry (deploy/stage.sh, deploy/Containerfile).
+IMAGE ?= localhost/bindwatch:$(VERSION)
+image: bindwatch
+	$(Q)deploy/stage.sh bindwatch $(OUTPUT)/image
+	$(Q)podman build -q -t $(IMAGE) -f deploy/Containerfile $(OUTPUT)/image
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(VMLINUX_DIR)/vmlinux.h

@@ -29,6 +29,7 @@ else
 	fi
 	run host-cgroup .output/tests/ktest ./bindwatch --backend cgroup
 	run host-cgroup-exact .output/tests/ktest ./bindwatch --backend cgroup --exact-errno
+	run fleet tests/fleet/run.sh
 	if [ "${BW_SKIP_VM:-0}" = 1 ]; then
 		echo "SKIP vm matrix: BW_SKIP_VM=1"
 		echo "0 passed, 0 failed, 1 skipped" >> "$out/all.log"

@@ -8,3 +8,6 @@ apt-get install -y -qq --no-install-recommends \
 	bpftool iproute2 procps qemu-system-x86 busybox-static cpio \
 	libbpf-tools bpftrace libwireshark-data libssl-dev lsof ca-certificates \
 	podman runc docker.io libjansson-dev python3 >/dev/null
+# fleet: libmicrohttpd for --metrics; Prometheus, podman/runc (catatonit: its pause image), curl, jq for tests/fleet
+apt-get install -y -qq --no-install-recommends \
+	libmicrohttpd-dev prometheus podman runc catatonit curl jq >/dev/null

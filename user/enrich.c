@@ -61,6 +61,11 @@ int enrich__new(const struct enrich_opts *o, struct enrich **out)
 	return 0;
 }
 
+size_t enrich__tracked(const struct enrich *en)
+{
+	return collide__tracked(en->coll);
+}
+
 void enrich__free(struct enrich *en)
 {
 	if (!en)

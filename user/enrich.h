@@ -28,6 +28,8 @@ struct enrich;
 /* 0 or -errno. */
 int enrich__new(const struct enrich_opts *o, struct enrich **out);
 void enrich__free(struct enrich *en);	/* accepts NULL */
+/* Sockets in the port table now (bindwatch_port_table_sockets). */
+size_t enrich__tracked(const struct enrich *en);
 
 /* The sockets bound before the agent started; 0 or -errno. */
 int enrich__seed(struct enrich *en, const struct snapshot *s);

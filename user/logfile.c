@@ -24,6 +24,7 @@ struct logw {
 	off_t size;		/* of the live file, whole records only */
 	__u64 last_flush_ns;
 	__u64 lost, lost_reported;
+	__u64 appended;		/* records sealed by logw__append() since open */
 	__u64 last_try_ns;	/* while failing: the last attempt to write */
 	int failing;
 	char path[1024];
@@ -202,6 +203,7 @@ int logw__append(struct logw *w, const char *json, size_t len)
 		return err;
 	sbuf_putc(&w->buf, '\n');
 	w->nbuf++;
+	w->appended++;
 	if (w->nbuf >= w->o.flush_records)
 		flush(w);
 	if (w->o.max_size && (size_t)w->size + w->buf.len >= w->o.max_size && !w->failing)
@@ -314,6 +316,11 @@ int logw__reopen(struct logw *w)
 	if (open_live(w))
 		return -errno;
 	return w->size == 0 ? write_start_record(w) : 0;
+}
+
+__u64 logw__records(const struct logw *w)
+{
+	return w->appended;
 }
 
 __u64 logw__lost(const struct logw *w)

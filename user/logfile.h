@@ -33,6 +33,8 @@ int logw__tick(struct logw *w, int final);
 /* Close and open DIR/bindwatch.log again (after logrotate moved it). */
 int logw__reopen(struct logw *w);
 __u64 logw__lost(const struct logw *w);
+/* Records appended since logw__open() (bindwatch_log_records_total). */
+__u64 logw__records(const struct logw *w);
 void logw__close(struct logw *w);	/* flushes; accepts NULL */
 
 /* Name of the live file in dir: DIR/bindwatch.log. */

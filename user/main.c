@@ -19,6 +19,7 @@
 #include "monitor.h"
 #include "parse.h"
 #include "registry_cmd.h"
+#include "metrics.h"
 #include "sinks.h"
 #include "snapshot.h"
 #include "who.h"
@@ -100,7 +101,9 @@ static void usage(FILE *f)
 "                         %s/*.conf)\n"
 "  daemon only: --log-dir DIR (default %s), --flush-ms N (%u),\n"
 "  --flush-records N (%u), --max-size BYTES (%lu), --max-files N (%u),\n"
-"  --key-file FILE (HMAC-chained records), --syslog (records to syslog instead)\n"
+"  --key-file FILE (HMAC-chained records), --syslog (records to syslog instead),\n"
+"  --json (the records on stdout too)\n"
+"  --metrics ADDR:PORT    serve Prometheus /metrics and /healthz (e.g. :24630)\n"
 "  guard and daemon: --policy FILE (ports kept for their owners; see README),\n"
 "  --audit (report what the policy would refuse, refuse nothing)\n"
 "  -v                     more diagnostics (-vv: libbpf's too)\n"
@@ -119,7 +122,8 @@ enum {
 	OPT_JSON = 256, OPT_DURATION, OPT_PID, OPT_PORT, OPT_FAILED, OPT_BACKEND,
 	OPT_EXACT, OPT_RINGBUF, OPT_WAKEUP, OPT_GRACE, OPT_REGISTRY, OPT_CONTAINER,
 	OPT_NETNS, OPT_CGROUP, OPT_LOGDIR, OPT_FLUSHMS, OPT_FLUSHREC, OPT_MAXSIZE,
-	OPT_MAXFILES, OPT_KEYFILE, OPT_SYSLOG, OPT_SINCE, OPT_UNTIL, OPT_POLICY, OPT_AUDIT,
+	OPT_MAXFILES, OPT_KEYFILE, OPT_SYSLOG, OPT_SINCE, OPT_UNTIL, OPT_METRICS, OPT_POLICY,
+	OPT_AUDIT,
 };
 
 static const struct option watch_opts[] = {
@@ -146,6 +150,7 @@ static const struct option watch_opts[] = {
 	{ "syslog", no_argument, NULL, OPT_SYSLOG },
 	{ "policy", required_argument, NULL, OPT_POLICY },
 	{ "audit", no_argument, NULL, OPT_AUDIT },
+	{ "metrics", required_argument, NULL, OPT_METRICS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -308,6 +313,7 @@ struct watch_args {
 	int guard;		/* `bindwatch guard`: --policy required */
 	const char *policy;	/* --policy FILE, or NULL */
 	int audit;		/* --audit */
+	const char *metrics;	/* --metrics ADDR:PORT, or NULL */
 	__u8 ports[BW_PORT_BITMAP_BYTES];
 };
 
@@ -405,6 +411,9 @@ static int watch_parse(int argc, char **argv, struct watch_args *a, int *done)
 		switch (c) {
 		case OPT_JSON:
 			a->json = 1;
+			break;
+		case OPT_METRICS:
+			a->metrics = optarg;
 			break;
 		case OPT_DURATION:
 			a->o.duration = (double)v;
@@ -537,9 +546,25 @@ static int add_sinks(struct watch_args *a, struct logw **logw)
 	static unsigned char key[KEY_MAX];
 	int err;
 
+	if (a->metrics) {
+		/* bound now, before the slow load: a taken port stops us at once */
+		const char *why = "";
+		struct metrics *mx = NULL;
+
+		err = metrics__new(a->metrics, &mx, &why);
+		if (err) {
+			p_err("failed to %s '%s': %s", why, a->metrics, strerror(-err));
+			return err;
+		}
+		p_info("metrics on http://%s/metrics", metrics__address(mx));
+		o->sinks[o->nsinks++] = (struct bw_sink){ &metrics_sink_ops, mx };
+	}
 	if (!a->daemon)
 		return a->json ? sink_json__new(stdout, 0, &o->sinks[o->nsinks++])
 			       : sink_text__new(stdout, 0, &o->sinks[o->nsinks++]);
+	/* daemon --json: the records on stdout too (a container's log) */
+	if (a->json && (err = sink_json__new(stdout, 0, &o->sinks[o->nsinks++])))
+		return err;
 	if (a->use_syslog)
 		return sink_syslog__new(0, &o->sinks[o->nsinks++]);
 	if (a->key_file) {
@@ -558,6 +583,7 @@ static int add_sinks(struct watch_args *a, struct logw **logw)
 		p_err("failed to open log dir '%s' (--log-dir): %s", a->lo.dir, strerror(-err));
 		return err;
 	}
+	o->log = *logw;
 	return sink_log__new(*logw, 0, &o->sinks[o->nsinks++]);
 }
 

@@ -17,6 +17,7 @@
 #include "pair.h"
 #include "privs.h"
 #include "record.h"
+#include "logfile.h"
 #include "sinks.h"
 #include "snapshot.h"
 
@@ -204,6 +205,17 @@ static void check_drops(struct monitor *m, __u64 now)
 	m->dropped_seen = dropped;
 }
 
+/* Counters for the sinks that export them (metrics), once per loop. */
+static void send_stats(struct monitor *m, __u64 now)
+{
+	struct bw_stats st = { .dropped = m->dropped_seen, .ts_mono_ns = now };
+
+	loader__counter(m->l, BW_CNT_UNTRACKED, &st.untracked);
+	st.table_sockets = enrich__tracked(m->en);
+	st.log_records = m->o->log ? logw__records(m->o->log) : 0;
+	note_sink_err(m, sinks__stats(m->o->sinks, m->o->nsinks, &st));
+}
+
 /* SIGHUP: the sinks reopen, the caller reloads, one reload record says how. */
 static void handle_hup(struct monitor *m, __u64 now)
 {
@@ -367,6 +379,7 @@ int monitor_run(const struct monitor_opts *o, volatile sig_atomic_t *stop, const
 		if (o->hup && *o->hup)
 			handle_hup(m, now);
 		note_sink_err(m, sinks__flush(o->sinks, o->nsinks, 0));
+		send_stats(m, now);
 		if (m->sink_err) {
 			err = m->sink_err;
 			*why = "write the records";

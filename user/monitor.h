@@ -12,6 +12,7 @@
 
 struct ring_buffer;
 struct monitor;
+struct logw;
 
 struct monitor_opts {
 	struct bw_loader_opts load;
@@ -44,6 +45,7 @@ struct monitor_opts {
 		       struct ring_buffer *rb, const char **why);
 	void *on_load_ctx;
 	int drop_privs;		/* after attach and snapshot: see privs.h */
+	const struct logw *log;	/* the sealed log, for its record count; or NULL */
 };
 
 /*

@@ -63,6 +63,18 @@ struct bw_reload {
 	__u64 ts_real_ns;
 };
 
+/*
+ * What the loop and the other sinks count, handed once per loop to sinks
+ * that export it (metrics).  Totals since start unless said otherwise.
+ */
+struct bw_stats {
+	__u64 dropped;		/* failed ring-buffer reserves in the kernel */
+	__u64 untracked;	/* sockets the kernel's state table had no room for */
+	__u64 table_sockets;	/* sockets in the agent's port table now (a gauge) */
+	__u64 log_records;	/* records the sealed log appended (0: no log) */
+	__u64 ts_mono_ns;	/* when these were read, CLOCK_MONOTONIC */
+};
+
 struct bw_sink_ops {
 	const char *name;	/* "text", "json", "log", "syslog", "metrics" */
 	int (*ready)(void *ctx, const struct bw_ready *r);
@@ -75,6 +87,8 @@ struct bw_sink_ops {
 	/* SIGHUP for the sink itself (reopen a file); may be NULL */
 	int (*hup)(void *ctx);
 	void (*destroy)(void *ctx);	/* accepts NULL ctx */
+	/* once per loop, after flush(); may be NULL (added for metrics) */
+	int (*stats)(void *ctx, const struct bw_stats *s);
 };
 
 struct bw_sink {

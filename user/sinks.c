@@ -109,6 +109,16 @@ int sinks__hup(const struct bw_sink *v, int n, const char **name)
 	return err;
 }
 
+int sinks__stats(const struct bw_sink *v, int n, const struct bw_stats *s)
+{
+	int err = 0, e;
+
+	for (int i = 0; i < n; i++)
+		if (v[i].ops->stats && (e = v[i].ops->stats(v[i].ctx, s)) && !err)
+			err = e;
+	return err;
+}
+
 void sinks__destroy(struct bw_sink *v, int n)
 {
 	for (int i = 0; i < n; i++) {

@@ -42,6 +42,8 @@ int sinks__flush(const struct bw_sink *v, int n, int final);
 int sinks__summary(const struct bw_sink *v, int n, const struct bw_summary *s);
 /* SIGHUP for every sink; the first failure's -errno, *name says whose. */
 int sinks__hup(const struct bw_sink *v, int n, const char **name);
+/* Once per loop, after flush: counters for sinks that export them (metrics). */
+int sinks__stats(const struct bw_sink *v, int n, const struct bw_stats *s);
 void sinks__destroy(struct bw_sink *v, int n);
 
 #endif

@@ -1,0 +1,665 @@
+/*
+ * The metrics sink.  Writers: only the watch loop's thread (record, gap,
+ * stats, flush...).  Readers: libmicrohttpd's one internal thread, which
+ * renders /metrics.  Plain counters are C11 atomics (relaxed: each is
+ * independent, a scrape is a sample anyway); the two label tables that grow
+ * (flag kinds, claimed services) sit under a mutex held for a few compares
+ * by the loop and for a memcpy by the renderer, never across I/O.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <linux/capability.h>
+#include <unistd.h>
+#include <microhttpd.h>
+#include "metrics.h"
+#include "parse.h"
+#include "record.h"
+
+/* bindwatch_events_total{event}: see ev_slot() */
+static const char *const ev_names[] = { "bind", "listen", "close", "connect" };
+#define N_EV	4
+
+/* BW_EV_* to its row; an attempt is reported as a bind; -1 for others. */
+static int ev_slot(__u8 kind)
+{
+	switch (kind) {
+	case BW_EV_BIND:
+	case BW_EV_BIND_ATTEMPT:
+		return 0;
+	case BW_EV_LISTEN:
+		return 1;
+	case BW_EV_CLOSE:
+		return 2;
+	case BW_EV_CONNECT:
+		return 3;
+	default:
+		return -1;
+	}
+}
+
+/*
+ * bindwatch_bind_failures_total{errno,proto}: errnos are kernel numbers
+ * (< 256 on every architecture; anything else is counted as "other"), protos
+ * the inet ones bind() takes.  At most 256 x 4 series, in practice a handful.
+ */
+#define N_ERRNO	256
+static const char *const proto_slots[] = { "tcp", "udp", "sctp", "other" };
+#define N_PROTO	4
+
+/* Label tables bounded so a scrape stays small whatever the registry holds. */
+#define N_FLAGS		32
+#define N_SERVICES	128
+
+struct flag_count {
+	char kind[24];
+	char severity[12];
+	__u64 n;
+};
+
+struct service_count {
+	char service[64];
+	__u64 n;
+};
+
+struct metrics {
+	_Atomic __u64 events[N_EV][2];		/* [event][failed] */
+	_Atomic __u64 bind_failures[N_ERRNO][N_PROTO];
+	_Atomic __u64 dropped, untracked, table_sockets, log_records, log_gaps;
+	_Atomic __u64 last_flush_ns;		/* CLOCK_MONOTONIC of the loop's last flush */
+	_Atomic int attached;
+
+	pthread_mutex_t lock;			/* the tables and build info below */
+	struct flag_count flags[N_FLAGS];
+	unsigned int nflags;
+	__u64 flags_other;			/* past N_FLAGS distinct pairs */
+	struct service_count services[N_SERVICES];
+	unsigned int nservices;
+	__u64 services_other;			/* past N_SERVICES distinct names */
+	char backend[32];
+	char version[32];
+
+	struct MHD_Daemon *httpd;
+	int listen_fd;
+	char address[80];
+};
+
+static __u64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
+}
+
+static void bump(_Atomic __u64 *c, __u64 n)
+{
+	atomic_fetch_add_explicit(c, n, memory_order_relaxed);
+}
+
+static void store_max(_Atomic __u64 *c, __u64 v)
+{
+	__u64 cur = atomic_load_explicit(c, memory_order_relaxed);
+
+	while (v > cur && !atomic_compare_exchange_weak_explicit(c, &cur, v,
+								 memory_order_relaxed,
+								 memory_order_relaxed))
+		;
+}
+
+static __u64 get(const _Atomic __u64 *c)
+{
+	return atomic_load_explicit((_Atomic __u64 *)c, memory_order_relaxed);
+}
+
+static unsigned int proto_slot(__u8 proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		return 0;
+	case IPPROTO_UDP:
+		return 1;
+	case IPPROTO_SCTP:
+		return 2;
+	default:
+		return 3;
+	}
+}
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	unsigned int cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	/* overlong forms, surrogates, past U+10FFFF */
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+void metrics_label_value(struct sbuf *sb, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, k;
+
+	while (i < n && p[i]) {
+		if (p[i] == '\\') {
+			sbuf_puts(sb, "\\\\");
+		} else if (p[i] == '"') {
+			sbuf_puts(sb, "\\\"");
+		} else if (p[i] == '\n') {
+			sbuf_puts(sb, "\\n");
+		} else if (p[i] < 0x20 || p[i] == 0x7f) {
+			sbuf_putc(sb, '?');
+		} else if ((k = utf8_len(p + i, n - i)) == 0) {
+			sbuf_putc(sb, '?');
+		} else {
+			for (size_t j = 0; j < k; j++)
+				sbuf_putc(sb, (char)p[i + j]);
+			i += k;
+			continue;
+		}
+		i++;
+	}
+}
+
+/* ---- the sink callbacks: the loop's thread */
+
+static int start_server(struct metrics *m);
+
+static int m_ready(void *ctx, const struct bw_ready *r)
+{
+	struct metrics *m = ctx;
+
+	pthread_mutex_lock(&m->lock);
+	snprintf(m->backend, sizeof(m->backend), "%s", r->backend ? r->backend : "");
+	snprintf(m->version, sizeof(m->version), "%s", r->version ? r->version : "");
+	pthread_mutex_unlock(&m->lock);
+	atomic_store(&m->last_flush_ns, mono_ns());
+	atomic_store(&m->attached, 1);
+	if (m->listen_fd >= 0 && !m->httpd)
+		return start_server(m);
+	return 0;
+}
+
+static void count_flag(struct metrics *m, const struct bw_flag *f)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->nflags; i++)
+		if (!strcmp(m->flags[i].kind, f->kind) &&
+		    !strcmp(m->flags[i].severity, f->severity))
+			break;
+	if (i == m->nflags) {
+		if (m->nflags == N_FLAGS) {
+			m->flags_other++;
+			return;
+		}
+		snprintf(m->flags[i].kind, sizeof(m->flags[i].kind), "%s", f->kind);
+		snprintf(m->flags[i].severity, sizeof(m->flags[i].severity), "%s", f->severity);
+		m->nflags++;
+	}
+	m->flags[i].n++;
+}
+
+static void count_claim(struct metrics *m, const char *service)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->nservices; i++)
+		if (!strcmp(m->services[i].service, service))
+			break;
+	if (i == m->nservices) {
+		if (m->nservices == N_SERVICES) {
+			m->services_other++;
+			return;
+		}
+		snprintf(m->services[i].service, sizeof(m->services[i].service), "%s", service);
+		m->nservices++;
+	}
+	m->services[i].n++;
+}
+
+static int m_record(void *ctx, const struct bw_record *r)
+{
+	struct metrics *m = ctx;
+	int slot = ev_slot(r->ev.kind), failed = r->err != 0;
+
+	if (slot >= 0)
+		bump(&m->events[slot][failed], 1);
+	if (slot == 0 && failed)
+		bump(&m->bind_failures[r->err > 0 && r->err < N_ERRNO ? r->err : 0]
+				      [proto_slot(r->ev.proto)], 1);
+	if (!r->nflags)
+		return 0;
+	pthread_mutex_lock(&m->lock);
+	for (int i = 0; i < r->nflags && i < BW_MAX_FLAGS; i++) {
+		count_flag(m, &r->flags[i]);
+		/* a claim flag on a bind: someone not expected took a claimed port */
+		if (slot == 0 && !strcmp(r->flags[i].kind, "claim"))
+			count_claim(m, r->flags[i].service[0] ? r->flags[i].service : "unknown");
+	}
+	pthread_mutex_unlock(&m->lock);
+	return 0;
+}
+
+static int m_gap(void *ctx, const struct bw_gap *g)
+{
+	struct metrics *m = ctx;
+
+	bump(&m->log_gaps, 1);
+	if (g->kind == BW_GAP_DROPS)
+		store_max(&m->dropped, g->total);
+	return 0;
+}
+
+static int m_flush(void *ctx, int final)
+{
+	struct metrics *m = ctx;
+
+	(void)final;
+	atomic_store(&m->last_flush_ns, mono_ns());
+	return 0;
+}
+
+static int m_stats(void *ctx, const struct bw_stats *s)
+{
+	struct metrics *m = ctx;
+
+	store_max(&m->dropped, s->dropped);
+	store_max(&m->untracked, s->untracked);
+	atomic_store(&m->table_sockets, s->table_sockets);
+	store_max(&m->log_records, s->log_records);
+	return 0;
+}
+
+static int m_summary(void *ctx, const struct bw_summary *s)
+{
+	struct metrics *m = ctx;
+
+	store_max(&m->dropped, s->dropped);
+	store_max(&m->untracked, s->untracked);
+	/* the loop stops reading the ring now: no longer healthy */
+	atomic_store(&m->attached, 0);
+	return 0;
+}
+
+static void m_destroy(void *ctx)
+{
+	struct metrics *m = ctx;
+
+	if (!m)
+		return;
+	if (m->httpd)
+		MHD_stop_daemon(m->httpd);	/* joins the server thread */
+	if (m->listen_fd >= 0)
+		close(m->listen_fd);
+	pthread_mutex_destroy(&m->lock);
+	free(m);
+}
+
+const struct bw_sink_ops metrics_sink_ops = {
+	.name = "metrics",
+	.ready = m_ready,
+	.record = m_record,
+	.gap = m_gap,
+	.flush = m_flush,
+	.summary = m_summary,
+	.destroy = m_destroy,
+	.stats = m_stats,
+};
+
+/* ---- rendering: the server's thread */
+
+int metrics__healthy(const struct metrics *m, __u64 now_mono_ns)
+{
+	__u64 last = get(&m->last_flush_ns);
+
+	return atomic_load(&m->attached) &&
+	       now_mono_ns - last < (__u64)BW_METRICS_STALE_MS * 1000000ull;
+}
+
+static void family(struct sbuf *sb, const char *name, const char *type, const char *help)
+{
+	sbuf_printf(sb, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+void metrics__render(struct metrics *m, struct sbuf *sb)
+{
+	/* the tables are copied under the lock and formatted outside it */
+	struct flag_count flags[N_FLAGS];
+	struct service_count services[N_SERVICES];
+	unsigned int nflags, nservices;
+	__u64 flags_other, services_other;
+	char backend[32], version[32], ebuf[16];
+
+	pthread_mutex_lock(&m->lock);
+	nflags = m->nflags;
+	nservices = m->nservices;
+	memcpy(flags, m->flags, nflags * sizeof(flags[0]));
+	memcpy(services, m->services, nservices * sizeof(services[0]));
+	flags_other = m->flags_other;
+	services_other = m->services_other;
+	memcpy(backend, m->backend, sizeof(backend));
+	memcpy(version, m->version, sizeof(version));
+	pthread_mutex_unlock(&m->lock);
+
+	family(sb, "bindwatch_events_total", "counter",
+	       "Reported bind, listen, close and connect events by outcome.");
+	for (int e = 0; e < N_EV; e++)
+		for (int f = 0; f < 2; f++)
+			sbuf_printf(sb, "bindwatch_events_total{event=\"%s\",result=\"%s\"} %llu\n",
+				    ev_names[e], f ? "failed" : "ok",
+				    (unsigned long long)get(&m->events[e][f]));
+
+	family(sb, "bindwatch_bind_failures_total", "counter",
+	       "Failed binds by errno name and protocol.");
+	for (int e = 0; e < N_ERRNO; e++)
+		for (int p = 0; p < N_PROTO; p++) {
+			__u64 n = get(&m->bind_failures[e][p]);
+
+			if (!n)
+				continue;
+			sbuf_printf(sb, "bindwatch_bind_failures_total{errno=\"%s\",proto=\"%s\"} %llu\n",
+				    e ? errno_name(e, ebuf, sizeof(ebuf)) : "other",
+				    proto_slots[p], (unsigned long long)n);
+		}
+
+	family(sb, "bindwatch_flags_total", "counter",
+	       "Flags raised on events (collision, claim, ...) by kind and severity.");
+	for (unsigned int i = 0; i < nflags; i++) {
+		sbuf_puts(sb, "bindwatch_flags_total{kind=\"");
+		metrics_label_value(sb, flags[i].kind, sizeof(flags[i].kind));
+		sbuf_puts(sb, "\",severity=\"");
+		metrics_label_value(sb, flags[i].severity, sizeof(flags[i].severity));
+		sbuf_printf(sb, "\"} %llu\n", (unsigned long long)flags[i].n);
+	}
+	if (flags_other)
+		sbuf_printf(sb, "bindwatch_flags_total{kind=\"other\",severity=\"other\"} %llu\n",
+			    (unsigned long long)flags_other);
+
+	family(sb, "bindwatch_claim_binds_total", "counter",
+	       "Binds on a registry-claimed port by a process the claim does not expect.");
+	for (unsigned int i = 0; i < nservices; i++) {
+		sbuf_puts(sb, "bindwatch_claim_binds_total{service=\"");
+		metrics_label_value(sb, services[i].service, sizeof(services[i].service));
+		sbuf_printf(sb, "\"} %llu\n", (unsigned long long)services[i].n);
+	}
+	if (services_other)
+		sbuf_printf(sb, "bindwatch_claim_binds_total{service=\"other\"} %llu\n",
+			    (unsigned long long)services_other);
+
+	family(sb, "bindwatch_ring_dropped_total", "counter",
+	       "Events lost in the kernel because the ring buffer was full.");
+	sbuf_printf(sb, "bindwatch_ring_dropped_total %llu\n", (unsigned long long)get(&m->dropped));
+	family(sb, "bindwatch_untracked_sockets_total", "counter",
+	       "Sockets the kernel-side state table had no room for (their close may go unreported).");
+	sbuf_printf(sb, "bindwatch_untracked_sockets_total %llu\n",
+		    (unsigned long long)get(&m->untracked));
+	family(sb, "bindwatch_port_table_sockets", "gauge",
+	       "Sockets in the agent's live port table.");
+	sbuf_printf(sb, "bindwatch_port_table_sockets %llu\n",
+		    (unsigned long long)get(&m->table_sockets));
+	family(sb, "bindwatch_log_records_total", "counter",
+	       "Records appended to the sealed log (0 without one).");
+	sbuf_printf(sb, "bindwatch_log_records_total %llu\n",
+		    (unsigned long long)get(&m->log_records));
+	family(sb, "bindwatch_log_gaps_total", "counter",
+	       "Gap notices (drops, records lost to write errors, table full) the sinks were given.");
+	sbuf_printf(sb, "bindwatch_log_gaps_total %llu\n", (unsigned long long)get(&m->log_gaps));
+
+	family(sb, "bindwatch_build_info", "gauge", "The agent's version and backend; always 1.");
+	if (backend[0]) {
+		sbuf_puts(sb, "bindwatch_build_info{version=\"");
+		metrics_label_value(sb, version, sizeof(version));
+		sbuf_puts(sb, "\",backend=\"");
+		metrics_label_value(sb, backend, sizeof(backend));
+		sbuf_puts(sb, "\"} 1\n");
+	}
+}
+
+/* ---- HTTP: libmicrohttpd's internal thread */
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned int status, const char *type,
+			     char *body, size_t len, enum MHD_ResponseMemoryMode mode)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(len, body, mode);
+	enum MHD_Result ret;
+
+	if (!resp) {
+		if (mode == MHD_RESPMEM_MUST_FREE)
+			free(body);
+		return MHD_NO;	/* MHD closes the connection */
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	ret = MHD_queue_response(c, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+#define TEXT "text/plain; charset=utf-8"
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version,
+				  const char *upload_data, size_t *upload_size, void **con_cls)
+{
+	struct metrics *m = cls;
+
+	(void)version;
+	(void)upload_data;
+	(void)upload_size;
+	(void)con_cls;
+	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
+		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, TEXT, "GET or HEAD only\n", 17,
+			     MHD_RESPMEM_PERSISTENT);
+	if (!strcmp(url, "/metrics")) {
+		struct sbuf sb;
+
+		sbuf_init(&sb);
+		metrics__render(m, &sb);
+		if (sb.oom || !sb.buf) {
+			sbuf_free(&sb);
+			return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, TEXT, "out of memory\n", 14,
+				     MHD_RESPMEM_PERSISTENT);
+		}
+		return reply(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", sb.buf,
+			     sb.len, MHD_RESPMEM_MUST_FREE);
+	}
+	if (!strcmp(url, "/healthz")) {
+		if (metrics__healthy(m, mono_ns()))
+			return reply(c, MHD_HTTP_OK, TEXT, "ok\n", 3, MHD_RESPMEM_PERSISTENT);
+		return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, TEXT,
+			     "not attached, or the ring buffer is not being read\n", 51,
+			     MHD_RESPMEM_PERSISTENT);
+	}
+	return reply(c, MHD_HTTP_NOT_FOUND, TEXT, "try /metrics or /healthz\n", 25,
+		     MHD_RESPMEM_PERSISTENT);
+}
+
+/* "ADDR:PORT", "[V6]:PORT", ":PORT", "PORT" -> a bound, listening socket. */
+static int listen_on(const char *spec, int *fd_out, char *shown, size_t shown_len)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+	char host[64] = "", hostbuf[INET6_ADDRSTRLEN];
+	const char *port_s, *colon;
+	unsigned short port;
+	socklen_t slen;
+	int fd = -1, one = 1, err;
+
+	memset(&ss, 0, sizeof(ss));
+	if (spec[0] == '[') {
+		const char *end = strchr(spec, ']');
+
+		if (!end || end[1] != ':' || (size_t)(end - spec - 1) >= sizeof(host))
+			return -EINVAL;
+		memcpy(host, spec + 1, (size_t)(end - spec - 1));
+		port_s = end + 2;
+	} else if ((colon = strrchr(spec, ':'))) {
+		if ((size_t)(colon - spec) >= sizeof(host) || strchr(spec, ':') != colon)
+			return -EINVAL;
+		memcpy(host, spec, (size_t)(colon - spec));
+		port_s = colon + 1;
+	} else {
+		port_s = spec;
+	}
+	/* 0 lets the kernel choose: tests read the address back */
+	if (parse_port(port_s, 1, &port))
+		return -EINVAL;
+	if (spec[0] == '[') {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1)
+			return -EINVAL;
+		slen = sizeof(*sin6);
+	} else {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		if (host[0] && inet_pton(AF_INET, host, &sin->sin_addr) != 1)
+			return -EINVAL;
+		slen = sizeof(*sin);
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	/* a restarted agent must not wait out TIME_WAIT to serve again */
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, slen) || listen(fd, 64)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	if (getsockname(fd, (struct sockaddr *)&ss, &slen) == 0) {
+		if (ss.ss_family == AF_INET6)
+			snprintf(shown, shown_len, "[%s]:%u",
+				 inet_ntop(AF_INET6, &sin6->sin6_addr, hostbuf, sizeof(hostbuf)),
+				 ntohs(sin6->sin6_port));
+		else
+			snprintf(shown, shown_len, "%s:%u",
+				 inet_ntop(AF_INET, &sin->sin_addr, hostbuf, sizeof(hostbuf)),
+				 ntohs(sin->sin_port));
+	}
+	*fd_out = fd;
+	return 0;
+}
+
+/*
+ * The server's thread parses what any client sends: it holds no capability.
+ * Capabilities are per thread (capset), so it drops its own at the first
+ * connection, before it reads a byte.
+ */
+static __thread int shed;
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct none[2];
+
+	(void)cls;
+	(void)socket_ctx;
+	if (shed || toe != MHD_CONNECTION_NOTIFY_STARTED)
+		return;
+	memset(none, 0, sizeof(none));
+	if (syscall(SYS_capset, &hdr, none) == 0)
+		shed = 1;
+	else
+		/* keep serving: the page is the same, only the defence is less */
+		MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, 5u);
+}
+
+/*
+ * Start the server thread on the socket metrics__new() bound.  Called at
+ * ready(): after the loop dropped its capabilities (privs.c), which a thread
+ * created later inherits.
+ */
+static int start_server(struct metrics *m)
+{
+	sigset_t all, old;
+
+	/*
+	 * The server thread must not take SIGINT/SIGTERM/SIGHUP: they interrupt
+	 * the loop's poll.  It inherits the mask it is created with.
+	 */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	m->httpd = MHD_start_daemon(
+		MHD_USE_AUTO_INTERNAL_THREAD, 0, NULL, NULL, on_request, m,
+		MHD_OPTION_LISTEN_SOCKET, m->listen_fd,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
+		/* slow or idle clients are cut after 5 s; at most 200 at once,
+		 * 16 KiB each: a flood costs ~3 MiB and never the loop's time */
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)5,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)200,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384,
+		MHD_OPTION_END);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!m->httpd)
+		return -EIO;
+	m->listen_fd = -1;	/* the server owns it now and closes it on stop */
+	return 0;
+}
+
+int metrics__new(const char *listen, struct metrics **out, const char **why)
+{
+	struct metrics *m;
+	int err;
+
+	m = calloc(1, sizeof(*m));
+	if (!m) {
+		*why = "allocate the metrics";
+		return -ENOMEM;
+	}
+	m->listen_fd = -1;
+	pthread_mutex_init(&m->lock, NULL);
+	if (!listen) {
+		*out = m;
+		return 0;
+	}
+	err = listen_on(listen, &m->listen_fd, m->address, sizeof(m->address));
+	if (err) {
+		*why = err == -EINVAL ? "parse the --metrics address (ADDR:PORT, [V6]:PORT or :PORT)"
+				      : "listen on the --metrics address";
+		goto cleanup;
+	}
+	*out = m;
+	return 0;
+cleanup:
+	m_destroy(m);
+	return err;
+}
+
+const char *metrics__address(const struct metrics *m)
+{
+	return m->address;
+}
