@@ -147,8 +147,29 @@ static void test_sink(void)
 	free(r);
 }
 
+/* The guard's ring losses are a gap record of their own kind, never only a
+ * warning at exit. */
+static void test_gap(void)
+{
+	struct bw_gap g = { BW_GAP_GUARD_DROPS, 3, 7, 1764316800123456000ull,
+			    "guard ring buffer full" };
+	struct sbuf sb;
+
+	sbuf_init(&sb);
+	output_json(&sb, OUT_GAP, &g);
+	CHECK_STR(sb.buf, "{\"event\":\"gap\",\"kind\":\"guard_drops\","
+			  "\"ts\":\"2025-11-28T08:00:00.123456Z\",\"count\":3,\"total\":7,"
+			  "\"why\":\"guard ring buffer full\"}");
+	sbuf_free(&sb);
+	sbuf_init(&sb);
+	output_text(&sb, OUT_GAP, &g);
+	CHECK(strstr(sb.buf, "3 lost (guard_drops, 7 in all)") != NULL, "gap text: %s", sb.buf);
+	sbuf_free(&sb);
+}
+
 int main(void)
 {
+	test_gap();
 	test_json();
 	test_text();
 	test_refused_bind();
