@@ -25,7 +25,7 @@ endif
 
 .DELETE_ON_ERROR:
 .PHONY: all clean test unit-test kernel-test vm-test bench bench-guard vmlinux install image \
-	fleet-test
+	fleet-test sanitize fuzz
 
 # The agent: every user/*.c.  The unit tests link everything but the parts
 # that need a BPF skeleton (loader.o, guard.o, and what sits above them),
@@ -107,9 +107,78 @@ unit-test: $(UNIT_BINS)
 kernel-test: bindwatch $(OUTPUT)/tests/ktest
 	$(Q)$(OUTPUT)/tests/ktest ./bindwatch
 
-# The whole suite: unit, then kernel tests on every backend this kernel allows.
-test: bindwatch $(UNIT_BINS) $(OUTPUT)/tests/ktest $(OUTPUT)/tests/fleet-binder
-	$(Q)tests/run-all.sh
+# ---- sanitizers: the agent and the unit tests again, with ASan + UBSan, any
+# report fatal; self-contained (own objects in $(SAN)) so the normal build is untouched.
+SAN := $(OUTPUT)/san
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SAN_OBJS := $(patsubst user/%.c,$(SAN)/user/%.o,$(USER_SRCS))
+SAN_LIB_OBJS := $(filter-out $(SAN)/user/main.o,$(SAN_OBJS))
+SAN_UNIT_BINS := $(patsubst tests/unit/%.c,$(SAN)/tests/%,$(UNIT_SRCS))
+
+$(SAN)/user $(SAN)/tests:
+	$(Q)mkdir -p $@
+
+$(SAN)/user/%.o: user/%.c $(OUTPUT)/bindwatch.skel.h | $(SAN)/user
+	$(call msg,SAN-CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -MMD -MP -c $< -o $@
+
+$(SAN)/registry_data.o: $(OUTPUT)/registry_data.c | $(SAN)/user
+	$(Q)$(CC) $(CFLAGS) -w -c $< -o $@
+
+$(SAN)/bindwatch: $(SAN_OBJS) $(SAN)/registry_data.o
+	$(call msg,SAN-LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(LDLIBS) -o $@
+
+$(SAN)/tests/test_%: tests/unit/test_%.c tests/unit/tap.h $(SAN_LIB_OBJS) $(SAN)/registry_data.o | $(SAN)/tests
+	$(call msg,SAN-TEST,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(SAN_LIB_OBJS) $(SAN)/registry_data.o $(LDLIBS) -o $@
+
+sanitize-bins: $(SAN)/bindwatch $(SAN_UNIT_BINS) $(OUTPUT)/tests/ktest
+sanitize: sanitize-bins
+	$(Q)tests/sanitize.sh $(SAN)
+.PHONY: sanitize-bins
+
+# ---- fuzzing: every fuzz/fuzz_*.c is a libFuzzer target, linked against the
+# agent's sources (all of user/*.c but main.c and loader.c, compiled here with
+# clang into an archive, so a target pulls only what it calls).
+FUZZ := $(OUTPUT)/fuzz
+FUZZ_SRCS := $(wildcard fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst fuzz/%.c,$(FUZZ)/%,$(FUZZ_SRCS))
+FUZZ_LIB_SRCS := $(filter-out user/main.c user/loader.c,$(USER_SRCS))
+FUZZ_LIB_OBJS := $(patsubst user/%.c,$(FUZZ)/user/%.o,$(FUZZ_LIB_SRCS))
+# no -Werror here: clang warns where gcc (the build that gates) does not
+FUZZ_FLAGS := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=all -Iinclude -Iuser -I$(OUTPUT) -D_GNU_SOURCE \
+	-DBW_VERSION='"$(VERSION)"' -Wall -Werror=incompatible-pointer-types -Werror=implicit-function-declaration
+# per target; the default keeps all targets together near 75 s
+FUZZ_SECONDS ?= $(shell n=$(words $(FUZZ_SRCS)); s=$$((75 / ($$n ? $$n : 1))); echo $$((s < 5 ? 5 : s)))
+
+$(FUZZ)/user:
+	$(Q)mkdir -p $@
+
+$(FUZZ)/user/%.o: user/%.c $(OUTPUT)/bindwatch.skel.h | $(FUZZ)/user
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(FUZZ)/registry_data.o: $(OUTPUT)/registry_data.c | $(FUZZ)/user
+	$(Q)$(CLANG) -w -c $< -o $@
+
+$(FUZZ)/libbw.a: $(FUZZ_LIB_OBJS) $(FUZZ)/registry_data.o
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(FUZZ)/fuzz_%: fuzz/fuzz_%.c $(FUZZ)/libbw.a
+	$(call msg,FUZZ-LD,$@)
+	$(Q)$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer $< $(FUZZ)/libbw.a $(LDLIBS) -o $@
+
+fuzz-bins: $(FUZZ_BINS)
+fuzz: fuzz-bins
+	$(Q)tests/fuzz.sh $(FUZZ) $(FUZZ_SECONDS) $(FUZZ_BINS)
+.PHONY: fuzz-bins
+
+# The whole suite: unit, fuzz, sanitize, then kernel tests on every backend
+# this kernel allows, the fleet stage (Prometheus, the image) and the VM.
+test: bindwatch $(UNIT_BINS) $(OUTPUT)/tests/ktest $(OUTPUT)/tests/fleet-binder sanitize-bins fuzz-bins
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) tests/run-all.sh
 
 fleet-test: bindwatch $(OUTPUT)/tests/fleet-binder
 	$(Q)tests/fleet/run.sh
@@ -140,7 +209,7 @@ vmlinux:
 clean:
 	$(Q)rm -rf $(OUTPUT) bindwatch
 
--include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d)
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d $(SAN)/user/*.d $(FUZZ)/user/*.d)
 
 # ---- install
 PREFIX ?= /usr/local

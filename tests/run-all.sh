@@ -1,6 +1,6 @@
 #!/bin/bash
-# The whole suite: unit tests, kernel tests on every backend this kernel
-# allows, then (unless BW_SKIP_VM=1) the kernel matrix in qemu.  Ends with
+# The whole suite: unit tests, fuzzers, sanitizers, kernel tests on every
+# backend this kernel allows, then (unless BW_SKIP_VM=1) the kernel matrix in qemu.  Ends with
 # one "N passed, N failed, N skipped" line for all of it.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +16,11 @@ run() {	# name, command...
 }
 units=$(ls .output/tests/test_* 2>/dev/null)
 run unit tests/run-unit.sh $units
+# libFuzzer targets, each for FUZZ_SECONDS (make test passes its default)
+fuzzers=$(ls .output/fuzz/fuzz_* 2>/dev/null | grep -v '\.log$')
+run fuzz tests/fuzz.sh .output/fuzz "${FUZZ_SECONDS:-15}" $fuzzers
+# unit tests and a short real-agent run under ASan + UBSan
+run sanitize tests/sanitize.sh .output/san
 
 if [ "$(id -u)" != 0 ]; then
 	echo "SKIP kernel tests: not root"

@@ -11,3 +11,5 @@ apt-get install -y -qq --no-install-recommends \
 # fleet: libmicrohttpd for --metrics; Prometheus, podman/runc (catatonit: its pause image), curl, jq for tests/fleet
 apt-get install -y -qq --no-install-recommends \
 	libmicrohttpd-dev prometheus podman runc catatonit curl jq >/dev/null
+# clang's libFuzzer and sanitizer runtimes (make fuzz; make sanitize uses gcc's libasan/libubsan)
+apt-get install -y -qq --no-install-recommends libclang-rt-14-dev >/dev/null

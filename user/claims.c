@@ -1,32 +1,13 @@
 #include <errno.h>
-#include <fcntl.h>
-#include <unistd.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include "claims.h"
 #include "flag.h"
+#include "json_writer.h"
+#include "proc.h"
 
 #define MAX_CLAIMS 8
-
-/* /proc/PID/cmdline, words NUL-separated; its length, or -1. */
-static ssize_t read_cmdline(__u32 pid, char *buf, size_t len)
-{
-	char path[64];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%u/cmdline", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	return n;
-}
 
 void claims_apply(const struct registry *reg, struct bw_record *r)
 {
@@ -47,7 +28,7 @@ void claims_apply(const struct registry *reg, struct bw_record *r)
 	/* only the strongest layer speaks: site over de facto over IANA */
 	for (top = 0; top < n && c[top]->kind == c[0]->kind; top++) {
 		if (claim_wants_cmdline(c[top]) && cmdlen < 0)
-			cmdlen = read_cmdline(ev->pid, cmdline, sizeof(cmdline));
+			cmdlen = proc_read_cmdline(ev->pid, cmdline, sizeof(cmdline));
 		if (claim_holder_matches_cmdline(c[top], ev->comm, r->exe,
 						 cmdlen > 0 ? cmdline : NULL,
 						 cmdlen > 0 ? (size_t)cmdlen : 0))
@@ -55,9 +36,9 @@ void claims_apply(const struct registry *reg, struct bw_record *r)
 	}
 	for (i = 0; i < top; i++) {
 		/* an IANA assignment alone is information: most ports are used by others */
-		struct bw_flag *f = flag__add(r, "claim",
-					      claim_sev_name(c[i]->kind == CLAIM_IANA ? SEV_INFO
-										  : c[i]->severity),
+		struct bw_flag *f = flag__add(r, BW_FLAG_CLAIM,
+					      c[i]->kind == CLAIM_IANA ? BW_SEV_INFO
+								       : (enum bw_severity)c[i]->severity,
 					      c[i]->name);
 		char who[40];
 
@@ -70,18 +51,15 @@ void claims_apply(const struct registry *reg, struct bw_record *r)
 	}
 }
 
-void claims_json(struct sbuf *sb, unsigned short port, void *reg)
+void claims_json(struct jw *w, unsigned short port, void *reg)
 {
 	const struct claim *c[MAX_CLAIMS];
 	size_t n = reg ? registry__lookup(reg, port, 0, c, MAX_CLAIMS) : 0;
 
-	sbuf_putc(sb, '[');
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			sbuf_putc(sb, ',');
-		claim_json(sb, c[i]);
-	}
-	sbuf_putc(sb, ']');
+	jw_start_array(w);
+	for (size_t i = 0; i < n; i++)
+		claim_json(w, c[i]);
+	jw_end_array(w);
 }
 
 void claims_text(struct sbuf *sb, unsigned short port, void *reg)
@@ -155,7 +133,7 @@ void claims_steal(const struct registry *reg, struct bw_record *r)
 	n = registry__lookup(reg, ev->port, PROTO_TCP, c, MAX_CLAIMS);
 	if (!n || c[0]->kind == CLAIM_IANA)
 		return;
-	f = flag__add(r, "ephemeral_steal", "warning", c[0]->name);
+	f = flag__add(r, BW_FLAG_EPHEMERAL_STEAL, BW_SEV_WARNING, c[0]->name);
 	if (!f)
 		return;
 	format_who(ev->comm, ev->pid, who, sizeof(who));

@@ -22,8 +22,9 @@ void claims_watch_bitmap(const struct registry *reg, __u8 *bitmap);
 /* For a connect record: the "ephemeral_steal" flag naming the claim. */
 void claims_steal(const struct registry *reg, struct bw_record *r);
 
-/* For who: the claims on a port, as a JSON array and as text lines. */
-void claims_json(struct sbuf *sb, unsigned short port, void *reg);
+struct jw;
+/* For who: the claims on a port, as the next JSON value of w (an array) and as text lines. */
+void claims_json(struct jw *w, unsigned short port, void *reg);
 void claims_text(struct sbuf *sb, unsigned short port, void *reg);
 
 /* Load embedded + dir + files into a finished registry; 0 or -errno, err says where. */

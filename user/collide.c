@@ -351,7 +351,7 @@ static void flag_collision(const struct collide *c, struct bw_record *r)
 	const struct bw_event *ev = &r->ev;
 	const struct bw_holder *h = r->nholders ? &r->holders[0] : NULL;
 	char me[64], them[64], ep[96], since[48], by[96] = "", full[128] = "";
-	struct bw_flag *f = flag__add(r, "collision", "error", NULL);
+	struct bw_flag *f = flag__add(r, BW_FLAG_COLLISION, BW_SEV_ERROR, NULL);
 	int n;
 
 	if (!f)
@@ -394,22 +394,13 @@ struct share_ctx {
 	int done_reuseport, done_dualstack;
 };
 
+/* the first 512 bytes decide: replicas share their command line whole */
 static int same_cmdline(__u32 a, __u32 b)
 {
-	char pa[64], pb[64], ba[512], bb[512];
-	ssize_t na, nb;
-	int fa, fb;
+	char ba[513], bb[513];
+	ssize_t na = proc_read_cmdline(a, ba, sizeof(ba));
+	ssize_t nb = proc_read_cmdline(b, bb, sizeof(bb));
 
-	snprintf(pa, sizeof(pa), "/proc/%u/cmdline", a);
-	snprintf(pb, sizeof(pb), "/proc/%u/cmdline", b);
-	fa = open(pa, O_RDONLY | O_CLOEXEC);
-	fb = open(pb, O_RDONLY | O_CLOEXEC);
-	na = fa >= 0 ? read(fa, ba, sizeof(ba)) : -1;
-	nb = fb >= 0 ? read(fb, bb, sizeof(bb)) : -1;
-	if (fa >= 0)
-		close(fa);
-	if (fb >= 0)
-		close(fb);
 	return na > 0 && na == nb && !memcmp(ba, bb, (size_t)na);
 }
 
@@ -432,7 +423,8 @@ static int find_sharers(const struct port_entry *e, void *arg)
 		proc_cache__exe(s->c->procs, e->pid, s->now, exe, sizeof(exe));
 		replica = !strcmp(exe, s->r->exe) && e->d.uid == ev->uid &&
 			  e->cgroup_id == ev->cgroup_id && same_cmdline(e->pid, ev->pid);
-		f = flag__add(s->r, "reuseport_shared", replica ? "info" : "warning", NULL);
+		f = flag__add(s->r, BW_FLAG_REUSEPORT_SHARED,
+			      replica ? BW_SEV_INFO : BW_SEV_WARNING, NULL);
 		if (f)
 			snprintf(f->message, sizeof(f->message),
 				 "%s shares %s with %s through SO_REUSEPORT: %s", me, ep, them,
@@ -442,7 +434,7 @@ static int find_sharers(const struct port_entry *e, void *arg)
 	}
 	if (!s->done_dualstack && e->d.family != ev->family &&
 	    addr_is_any(ev->family, ev->addr) && addr_is_any(e->d.family, e->d.addr)) {
-		f = flag__add(s->r, "dualstack", "warning", NULL);
+		f = flag__add(s->r, BW_FLAG_DUALSTACK, BW_SEV_WARNING, NULL);
 		if (f)
 			snprintf(f->message, sizeof(f->message),
 				 "%s holds the %s wildcard of port %u/%s, %s holds the %s one: "
@@ -478,7 +470,7 @@ static void flag_ephemeral(struct collide *c, struct bw_record *r, int kernel_ch
 	np = ports_of_netns(c, r->ev.netns, r->ev.pid);
 	if (!port_is_ephemeral(np, r->ev.port))
 		return;
-	f = flag__add(r, "ephemeral", "warning", NULL);
+	f = flag__add(r, BW_FLAG_EPHEMERAL, BW_SEV_WARNING, NULL);
 	if (!f)
 		return;
 	format_who(r->ev.comm, r->ev.pid, me, sizeof(me));

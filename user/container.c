@@ -13,6 +13,9 @@
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include "file.h"
+#include "json_writer.h"
+#include "proc.h"
 #include "container.h"
 #include "runtime_json.h"
 
@@ -202,18 +205,14 @@ void container_cache__free(struct container_cache *c)
 	free(c);
 }
 
-/* A small file into buf, NUL-terminated; its length, or -1. */
-static ssize_t read_small(const char *path, char *buf, size_t len)
+/*
+ * A runtime's JSON file whole into a malloc'd buffer: bounded, regular files
+ * only (no FIFO blocks the agent), and never through a link, since the
+ * runtimes' folders are not ours.  0, -EFBIG, or -errno.
+ */
+static int runtime_file_read(const char *path, char **buf, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = 0;
-	return n;
+	return file__read_whole(path, RUNTIME_JSON_MAX, O_NOFOLLOW, buf, len);
 }
 
 /* Docker's own file about one container, parsed whole; 0 or -errno. */
@@ -229,7 +228,7 @@ static int docker_meta_of(const struct container_cache *c, const char *id,
 		return -EINVAL;
 	snprintf(path, sizeof(path), "%s/var/lib/docker/containers/%s/config.v2.json",
 		 c->data_root, id);
-	err = runtime_json_read(path, &buf, &len);
+	err = runtime_file_read(path, &buf, &len);
 	if (err)
 		return err;
 	err = runtime_docker_parse(buf, len, m);
@@ -254,7 +253,7 @@ static int podman_store(const struct container_cache *c, char **buf, size_t *len
 
 	snprintf(path, sizeof(path),
 		 "%s/var/lib/containers/storage/overlay-containers/containers.json", c->data_root);
-	return runtime_json_read(path, buf, len);
+	return runtime_file_read(path, buf, len);
 }
 
 static void podman_name(const struct container_cache *c, struct container_info *info)
@@ -517,15 +516,6 @@ int container_cache__watching(const struct container_cache *c)
 
 /* ---- runtime port reservations: docker-proxy, podman */
 
-/* /proc/PID/cmdline as NUL-separated words; its length, or -1. */
-static ssize_t read_cmdline(__u32 pid, char *buf, size_t len)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/%u/cmdline", pid);
-	return read_small(path, buf, len);
-}
-
 /* The value after option name in a cmdline ("-opt V", "--opt V", "--opt=V"). */
 static const char *cmdline_opt(const char *buf, ssize_t n, const char *name)
 {
@@ -559,7 +549,7 @@ static int proc_is_root_exe(__u32 pid, const char *const *paths, const char *ext
 		return -ENOENT;
 	exe[n] = 0;
 	snprintf(path, sizeof(path), "/proc/%u/status", pid);
-	if (read_small(path, status, sizeof(status)) <= 0 || !(u = strstr(status, "\nUid:")) ||
+	if (file__read_small(path, status, sizeof(status)) <= 0 || !(u = strstr(status, "\nUid:")) ||
 	    sscanf(u + 5, "%u %u", &ruid, &euid) != 2)
 		return -ENOENT;
 	if (ruid || euid)
@@ -580,10 +570,10 @@ static void configured_proxy_path(__u32 pid, char *buf, size_t len)
 
 	buf[0] = 0;
 	snprintf(path, sizeof(path), "/proc/%u/status", pid);
-	if (read_small(path, status, sizeof(status)) <= 0 || !(p = strstr(status, "\nPPid:")) ||
+	if (file__read_small(path, status, sizeof(status)) <= 0 || !(p = strstr(status, "\nPPid:")) ||
 	    sscanf(p + 6, "%u", &ppid) != 1 || !ppid)
 		return;
-	n = read_cmdline(ppid, cmd, sizeof(cmd));
+	n = proc_read_cmdline(ppid, cmd, sizeof(cmd));
 	if (n > 0 && (v = cmdline_opt(cmd, n, "userland-proxy-path")))
 		snprintf(buf, len, "%s", v);
 }
@@ -642,7 +632,7 @@ static int proxy_target(const struct container_cache *c, __u32 pid, struct conta
 	configured_proxy_path(pid, conf, sizeof(conf));
 	if (proc_is_root_exe(pid, proxy_paths, conf) != 1)
 		return 0;
-	n = read_cmdline(pid, buf, sizeof(buf));
+	n = proc_read_cmdline(pid, buf, sizeof(buf));
 	if (n <= 0 || !(ip = cmdline_opt(buf, n, "container-ip")))
 		return 0;
 	snprintf(info->proxy_ip, sizeof(info->proxy_ip), "%s", ip);
@@ -670,7 +660,7 @@ static int podman_target(const struct container_cache *c, __u32 pid, struct cont
 
 	if (proc_is_root_exe(pid, podman_paths, NULL) != 1)
 		return 0;
-	n = read_cmdline(pid, buf, sizeof(buf));
+	n = proc_read_cmdline(pid, buf, sizeof(buf));
 	if (n <= 0 || !(name = cmdline_opt(buf, n, "name")))
 		return 0;
 	memset(info, 0, sizeof(*info));
@@ -710,7 +700,7 @@ static int docker_by_host_port(const struct container_cache *c, __u16 port, cons
 		if (!is_hex_id(e->d_name, strlen(e->d_name)))
 			continue;
 		snprintf(path, sizeof(path), "%s/%.64s/hostconfig.json", dir, e->d_name);
-		if (runtime_json_read(path, &buf, &len))
+		if (runtime_file_read(path, &buf, &len))
 			continue;
 		hit = runtime_docker_binds_port(buf, len, port, proto) == 1;
 		free(buf);
@@ -747,7 +737,7 @@ static int conmon_target(const struct container_cache *c, __u32 pid, struct cont
 
 	if (proc_is_root_exe(pid, conmon_paths, NULL) != 1)
 		return 0;
-	n = read_cmdline(pid, buf, sizeof(buf));
+	n = proc_read_cmdline(pid, buf, sizeof(buf));
 	if (n <= 0 || !(id = cmdline_opt(buf, n, "c")) || !is_hex_id(id, strlen(id)))
 		return 0;
 	memset(info, 0, sizeof(*info));
@@ -819,35 +809,34 @@ const struct container_info *container_cache__by_pid(struct container_cache *c, 
 	return found ? buf : NULL;
 }
 
-static void str_or_null(struct sbuf *sb, const char *key, const char *v)
-{
-	sbuf_printf(sb, ",\"%s\":", key);
-	if (v[0])
-		sbuf_json_str(sb, v, strlen(v));
-	else
-		sbuf_puts(sb, "null");
-}
+/* an empty field is null: "no name", not a name "" */
+#define STR_OR_NULL(w, info, field) \
+	jw_string_or_null_field(w, #field, (info)->field, sizeof((info)->field))
 
-void container_json(struct sbuf *sb, const struct container_info *info)
+void container_json(struct jw *w, const struct container_info *info)
 {
 	if (!info || !info->runtime[0]) {
-		sbuf_puts(sb, "null");
+		jw_null(w);
 		return;
 	}
-	sbuf_puts(sb, "{\"runtime\":");
-	sbuf_json_str(sb, info->runtime, strlen(info->runtime));
-	str_or_null(sb, "id", info->id);
-	str_or_null(sb, "name", info->name);
-	str_or_null(sb, "pod_uid", info->pod_uid);
-	str_or_null(sb, "pod", info->pod);
-	str_or_null(sb, "qos", info->qos);
-	str_or_null(sb, "unit", info->unit);
-	str_or_null(sb, "cgroup", info->cgroup);
-	str_or_null(sb, "source", info->source);
+	jw_start_object(w);
+	jw_name(w, "runtime");
+	jw_string_n(w, info->runtime, sizeof(info->runtime));
+	STR_OR_NULL(w, info, id);
+	STR_OR_NULL(w, info, name);
+	STR_OR_NULL(w, info, pod_uid);
+	STR_OR_NULL(w, info, pod);
+	STR_OR_NULL(w, info, qos);
+	STR_OR_NULL(w, info, unit);
+	STR_OR_NULL(w, info, cgroup);
+	STR_OR_NULL(w, info, source);
 	if (info->proxy_ip[0]) {
-		sbuf_puts(sb, ",\"proxy_for\":{\"ip\":");
-		sbuf_json_str(sb, info->proxy_ip, strlen(info->proxy_ip));
-		sbuf_printf(sb, ",\"port\":%u}", info->proxy_port);
+		jw_name(w, "proxy_for");
+		jw_start_object(w);
+		jw_name(w, "ip");
+		jw_string_n(w, info->proxy_ip, sizeof(info->proxy_ip));
+		jw_uint_field(w, "port", info->proxy_port);
+		jw_end_object(w);
 	}
-	sbuf_putc(sb, '}');
+	jw_end_object(w);
 }

@@ -66,7 +66,8 @@ int container_cache__reservation(struct container_cache *c, __u32 pid, const cha
 const struct container_info *container_cache__by_pid(struct container_cache *c, __u32 pid,
 						     struct container_info *buf);
 
-/* JSON value: null when info is NULL or names nothing. */
-void container_json(struct sbuf *sb, const struct container_info *info);
+struct jw;
+/* The container as the next JSON value of w: null when info is NULL or names nothing. */
+void container_json(struct jw *w, const struct container_info *info);
 
 #endif

@@ -143,7 +143,7 @@ static void resolve_holder_containers(struct enrich *en, struct bw_record *r)
 		const struct container_info *c = &r->holders[0].container;
 		size_t len = strlen(r->flags[i].message);
 
-		if (strcmp(r->flags[i].kind, "collision") || !c->runtime[0])
+		if (r->flags[i].kind != BW_FLAG_COLLISION || !c->runtime[0])
 			continue;
 		if (c->id[0])
 			snprintf(r->flags[i].message + len, sizeof(r->flags[i].message) - len,

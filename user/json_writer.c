@@ -53,12 +53,6 @@ void jw_name(struct jw *w, const char *name)
 		w->has_item[w->depth - 1] = 2;
 }
 
-struct sbuf *jw_raw_value(struct jw *w)
-{
-	before_value(w);
-	return w->sb;
-}
-
 void jw_string(struct jw *w, const char *s)
 {
 	jw_string_n(w, s, strlen(s));

@@ -27,11 +27,6 @@ void jw_start_array(struct jw *w);
 void jw_end_array(struct jw *w);
 /* The name of the next member of an object. */
 void jw_name(struct jw *w, const char *name);
-/*
- * Start a value written by someone else straight into the sbuf (a container
- * object from container_json()): places the comma, returns the sbuf.
- */
-struct sbuf *jw_raw_value(struct jw *w);
 
 void jw_string(struct jw *w, const char *s);
 /* At most n bytes of s, stopping at NUL (kernel strings are not terminated). */

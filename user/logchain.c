@@ -92,6 +92,22 @@ static int field_u64(const char *line, const char *key, __u64 *v)
 	return 0;
 }
 
+int chain_looks_sealed(const char *line, size_t len)
+{
+	const size_t tail = 9 + 2 * CHAIN_HASH_LEN + 2;	/* ,"hash":"<hex>"} */
+	const char *h;
+
+	if (len < 1 + tail || line[0] != '{' || memchr(line, 0, len))
+		return 0;
+	h = line + len - tail;
+	if (memcmp(h, ",\"hash\":\"", 9) || memcmp(line + len - 2, "\"}", 2))
+		return 0;
+	for (size_t i = 0; i < 2 * CHAIN_HASH_LEN; i++)
+		if (nib(h[9 + i]) < 0)
+			return 0;
+	return memmem(line, (size_t)(h - line), ",\"seq\":", 7) != NULL;
+}
+
 int chain_resume(struct chain *c, const char *line)
 {
 	const char *h = strstr(line, ",\"hash\":\"");

@@ -32,6 +32,13 @@ int chain_seal(struct chain *c, const char *json, size_t len, struct sbuf *out);
  */
 int chain_check(struct chain *c, const char *line, size_t len, int adopt);
 
+/*
+ * Whether line (len bytes, no newline) has the shape of a whole sealed
+ * record: '{' ... ,"seq":N ... ,"hash":"<64 hex>"} and no NUL byte.  The
+ * hash itself is not checked: this finds where a torn file stops.
+ */
+int chain_looks_sealed(const char *line, size_t len);
+
 /* Read "hash" and "seq" of a sealed line into c (to continue a chain). */
 int chain_resume(struct chain *c, const char *line);
 

@@ -1,7 +1,6 @@
 /* bindwatch: argv -> the subcommand that does the work (a table, as bpftool's
  * main.c has one), and the wiring of the watch: options -> sinks -> loop. */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -12,8 +11,10 @@
 #include <bpf/libbpf.h>
 #include "cgroup2.h"
 #include "claims.h"
+#include "file.h"
 #include "guard_watch.h"
 #include "log.h"
+#include "keyfile.h"
 #include "logfile.h"
 #include "logread.h"
 #include "monitor.h"
@@ -77,7 +78,7 @@ static void usage(FILE *f)
 "       bindwatch daemon [--log-dir DIR] [OPTIONS]   the forensic log service\n"
 "       bindwatch guard --policy FILE [--audit] [OPTIONS]   watch, and refuse binds\n"
 "                  of guarded ports by anyone the policy does not allow (EPERM)\n"
-"       bindwatch log verify [DIR]   bindwatch history PORT [--since T] [--until T]\n"
+"       bindwatch log verify [DIR] [--anchor SEQ:HASH]   bindwatch history PORT [--since T] [--until T]\n"
 "\n"
 "Options:\n"
 "  --json                 NDJSON on stdout (ready line, events, summary)\n"
@@ -212,49 +213,9 @@ static int preflight(void)
 	return 0;
 }
 
-/* The whole key file, or a refusal: a key cut short would be another key. */
-static int read_key(const char *path, unsigned char *key, size_t *len)
-{
-	struct stat st;
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st)) {
-		err = -errno;
-		goto cleanup;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		err = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
-		goto cleanup;
-	}
-	if ((size_t)st.st_size > *len) {
-		err = -EFBIG;
-		goto cleanup;
-	}
-	n = read(fd, key, *len);
-	if (n < 0) {
-		err = -errno;
-		goto cleanup;
-	}
-	if (!n) {
-		err = -ENODATA;
-		goto cleanup;
-	}
-	*len = (size_t)n;
-cleanup:
-	close(fd);
-	return err;
-}
-
 static void key_error(const char *path, int err)
 {
-	if (err == -EFBIG)
-		p_err("failed to read key file '%s' (--key-file): longer than %d bytes",
-		      path, KEY_MAX);
-	else
-		p_err("failed to read key file '%s' (--key-file): %s", path, strerror(-err));
+	p_err("failed to read key file '%s' (--key-file): %s", path, key_file_error(err));
 }
 
 /* What SIGHUP reloads that the caller owns: the registry, and the guard's
@@ -570,7 +531,7 @@ static int add_sinks(struct watch_args *a, struct logw **logw)
 	if (a->key_file) {
 		size_t klen = sizeof(key);
 
-		err = read_key(a->key_file, key, &klen);
+		err = key_file_read(a->key_file, key, &klen);
 		if (err) {
 			key_error(a->key_file, err);
 			return err;
@@ -676,11 +637,13 @@ static int cmd_log(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "key-file", required_argument, NULL, OPT_KEYFILE },
+		{ "anchor", required_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	static unsigned char key[KEY_MAX];
 	const char *dir = DEF_LOG_DIR, *kf = NULL;
+	struct log_anchor anchor, *ap = NULL;
 	size_t klen = sizeof(key);
 	int c, err;
 
@@ -688,14 +651,21 @@ static int cmd_log(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c == OPT_KEYFILE) {
 			kf = optarg;
+		} else if (c == 'a') {
+			if (log_anchor_parse(optarg, &anchor)) {
+				p_err("invalid value '%s' for --anchor: SEQ:HASH, as the daemon's "
+				      "\"log anchor\" syslog line", optarg);
+				return 2;
+			}
+			ap = &anchor;
 		} else {
 			fprintf(c == 'h' ? stdout : stderr,
-				"Usage: bindwatch log verify [DIR] [--key-file FILE]\n");
+				"Usage: bindwatch log verify [DIR] [--key-file FILE] [--anchor SEQ:HASH]\n");
 			return c == 'h' ? 0 : 2;
 		}
 	}
 	if (optind >= argc || strcmp(argv[optind], "verify")) {
-		fprintf(stderr, "Usage: bindwatch log verify [DIR] [--key-file FILE]\n");
+		fprintf(stderr, "Usage: bindwatch log verify [DIR] [--key-file FILE] [--anchor SEQ:HASH]\n");
 		return 2;
 	}
 	if (++optind < argc)
@@ -704,11 +674,11 @@ static int cmd_log(int argc, char **argv)
 		p_err("log verify: unexpected argument '%s'", argv[optind]);
 		return 2;
 	}
-	if (kf && (err = read_key(kf, key, &klen))) {
+	if (kf && (err = key_file_read(kf, key, &klen))) {
 		key_error(kf, err);
 		return 1;
 	}
-	return log_verify(dir, kf ? key : NULL, kf ? klen : 0, 0);
+	return log_verify_anchored(dir, kf ? key : NULL, kf ? klen : 0, ap, 0);
 }
 
 /* bindwatch history PORT [--since T] [--until T] [--json] [--log-dir DIR] */

@@ -22,6 +22,8 @@
 #include <unistd.h>
 #include <microhttpd.h>
 #include "metrics.h"
+#include "flag.h"
+#include "severity.h"
 #include "parse.h"
 #include "record.h"
 
@@ -61,8 +63,8 @@ static const char *const proto_slots[] = { "tcp", "udp", "sctp", "other" };
 #define N_SERVICES	128
 
 struct flag_count {
-	char kind[24];
-	char severity[12];
+	enum bw_flag_kind kind;
+	enum bw_severity severity;
 	__u64 n;
 };
 
@@ -216,16 +218,15 @@ static void count_flag(struct metrics *m, const struct bw_flag *f)
 	unsigned int i;
 
 	for (i = 0; i < m->nflags; i++)
-		if (!strcmp(m->flags[i].kind, f->kind) &&
-		    !strcmp(m->flags[i].severity, f->severity))
+		if (m->flags[i].kind == f->kind && m->flags[i].severity == f->severity)
 			break;
 	if (i == m->nflags) {
 		if (m->nflags == N_FLAGS) {
 			m->flags_other++;
 			return;
 		}
-		snprintf(m->flags[i].kind, sizeof(m->flags[i].kind), "%s", f->kind);
-		snprintf(m->flags[i].severity, sizeof(m->flags[i].severity), "%s", f->severity);
+		m->flags[i].kind = f->kind;
+		m->flags[i].severity = f->severity;
 		m->nflags++;
 	}
 	m->flags[i].n++;
@@ -272,7 +273,7 @@ static int m_record(void *ctx, const struct bw_record *r)
 	for (int i = 0; i < r->nflags && i < BW_MAX_FLAGS; i++) {
 		count_flag(m, &r->flags[i]);
 		/* a claim flag on a bind: someone not expected took a claimed port */
-		if (slot == 0 && !strcmp(r->flags[i].kind, "claim"))
+		if (slot == 0 && r->flags[i].kind == BW_FLAG_CLAIM)
 			count_claim(m, r->flags[i].service[0] ? r->flags[i].service : "unknown");
 	}
 	pthread_mutex_unlock(&m->lock);
@@ -405,9 +406,9 @@ void metrics__render(struct metrics *m, struct sbuf *sb)
 	       "Flags raised on events (collision, claim, ...) by kind and severity.");
 	for (unsigned int i = 0; i < nflags; i++) {
 		sbuf_puts(sb, "bindwatch_flags_total{kind=\"");
-		metrics_label_value(sb, flags[i].kind, sizeof(flags[i].kind));
+		metrics_label_value(sb, flag_kind_name(flags[i].kind), strlen(flag_kind_name(flags[i].kind)));
 		sbuf_puts(sb, "\",severity=\"");
-		metrics_label_value(sb, flags[i].severity, sizeof(flags[i].severity));
+		metrics_label_value(sb, severity_name(flags[i].severity), strlen(severity_name(flags[i].severity)));
 		sbuf_printf(sb, "\"} %llu\n", (unsigned long long)flags[i].n);
 	}
 	if (flags_other)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "file.h"
 #include "netns.h"
 #include "parse.h"
 #include "snapshot.h"
@@ -54,25 +55,11 @@ int port_is_ephemeral(const struct netns_ports *np, __u16 port)
 	return 1;
 }
 
-static int read_file(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = 0;
-	return 0;
-}
-
 int netns_ports_read(__u32 inode, __u32 pid, struct netns_ports *out)
 {
 	char path[64], range[128] = "", reserved[1024] = "";
 	int self = -1, target = -1, err = 0;
+	ssize_t n;
 
 	memset(out, 0, sizeof(*out));
 	out->netns = inode;
@@ -99,9 +86,11 @@ int netns_ports_read(__u32 inode, __u32 pid, struct netns_ports *out)
 			goto cleanup;
 		}
 	}
-	err = read_file("/proc/sys/net/ipv4/ip_local_port_range", range, sizeof(range));
+	n = file__read_small("/proc/sys/net/ipv4/ip_local_port_range", range, sizeof(range));
+	err = n < 0 ? (int)n : 0;
 	if (!err)
-		read_file("/proc/sys/net/ipv4/ip_local_reserved_ports", reserved, sizeof(reserved));
+		file__read_small("/proc/sys/net/ipv4/ip_local_reserved_ports", reserved,
+				 sizeof(reserved));
 	if (target >= 0 && setns(self, CLONE_NEWNET) && !err)
 		err = -errno;
 	if (!err)

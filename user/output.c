@@ -5,6 +5,7 @@
 #include <time.h>
 #include "json_writer.h"
 #include "output.h"
+#include "flag.h"
 #include "holder.h"
 
 void format_ts(struct sbuf *sb, __u64 real_ns)
@@ -34,11 +35,6 @@ static void json_opts(struct jw *w, __u8 opts)
 	jw_end_array(w);
 }
 
-static void json_container(struct jw *w, const struct container_info *c)
-{
-	container_json(jw_raw_value(w), c);
-}
-
 /* family, proto, addr, port: the same four fields for events and holders */
 static void json_endpoint(struct jw *w, __u16 family, __u8 proto, const __u8 addr[16],
 			  __u16 port)
@@ -52,9 +48,8 @@ static void json_endpoint(struct jw *w, __u16 family, __u8 proto, const __u8 add
 	jw_uint_field(w, "port", port);
 }
 
-static void json_holder(struct jw *w, const struct bw_holder *h)
+void output_json_holder_fields(struct jw *w, const struct bw_holder *h)
 {
-	jw_start_object(w);
 	jw_name(w, "pid");
 	if (h->pid)
 		jw_uint(w, h->pid);
@@ -75,25 +70,21 @@ static void json_holder(struct jw *w, const struct bw_holder *h)
 		jw_null(w);
 	holder_json_procs(w, h);
 	jw_name(w, "container");
-	json_container(w, &h->container);
-	jw_end_object(w);
+	container_json(w, &h->container);
 }
 
-void output_json_holder(struct sbuf *sb, const struct bw_holder *h)
+static void json_holder(struct jw *w, const struct bw_holder *h)
 {
-	struct jw w;
-
-	jw_init(&w, sb);
-	json_holder(&w, h);
+	jw_start_object(w);
+	output_json_holder_fields(w, h);
+	jw_end_object(w);
 }
 
 static void json_flag(struct jw *w, const struct bw_flag *f)
 {
 	jw_start_object(w);
-	jw_name(w, "kind");
-	jw_string_n(w, f->kind, sizeof(f->kind));
-	jw_name(w, "severity");
-	jw_string_n(w, f->severity, sizeof(f->severity));
+	jw_string_field(w, "kind", flag_kind_name(f->kind));
+	jw_string_field(w, "severity", severity_name(f->severity));
 	if (f->service[0]) {
 		jw_name(w, "service");
 		jw_string_n(w, f->service, sizeof(f->service));
@@ -165,7 +156,7 @@ static void json_guard(struct jw *w, const struct bw_record *r)
 	}
 	jw_uint_field(w, "sock", e->cookie);
 	jw_name(w, "container");
-	json_container(w, &r->container);
+	container_json(w, &r->container);
 }
 
 /* The fields of each kind after "event"; the caller opens and closes. */
@@ -224,7 +215,7 @@ static void json_record(struct jw *w, const void *obj)
 		json_flag(w, &r->flags[i]);
 	jw_end_array(w);
 	jw_name(w, "container");
-	json_container(w, &r->container);
+	container_json(w, &r->container);
 }
 
 static void json_ready(struct jw *w, const void *obj)
@@ -457,7 +448,8 @@ int output_text_record(struct sbuf *sb, const struct bw_record *r)
 			    h->port, h->listening ? "listening" : "bound");
 	}
 	for (i = 0; i < r->nflags; i++) {
-		sbuf_printf(sb, "  %s %s: ", r->flags[i].severity, r->flags[i].kind);
+		sbuf_printf(sb, "  %s %s: ", severity_name(r->flags[i].severity),
+			    flag_kind_name(r->flags[i].kind));
 		sbuf_term_str(sb, r->flags[i].message, sizeof(r->flags[i].message));
 		sbuf_putc(sb, '\n');
 	}

@@ -11,8 +11,12 @@
 /* RFC 3339 UTC with microseconds: 2026-11-24T11:03:21.123456Z */
 void format_ts(struct sbuf *sb, __u64 real_ns);
 
-/* one holder object (who --json); errors show as sb->oom */
-void output_json_holder(struct sbuf *sb, const struct bw_holder *h);
+struct jw;
+/*
+ * The members of one holder object, into an object the caller opened (who
+ * --json adds its own after them); errors show as sb->oom.
+ */
+void output_json_holder_fields(struct jw *w, const struct bw_holder *h);
 /* "drops", "unrendered", "write", "table_full", "cut", "guard_drops" */
 const char *gap_kind_name(enum bw_gap_kind k);
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "file.h"
 #include "proc.h"
 
 #define CACHE_SLOTS	256
@@ -64,6 +65,16 @@ int proc_cache__exe(struct proc_cache *c, __u32 pid, __u64 now_ns, char *buf,
 		return -ENAMETOOLONG;
 	memcpy(buf, s->exe, strlen(s->exe) + 1);
 	return 0;
+}
+
+ssize_t proc_read_cmdline(__u32 pid, char *buf, size_t len)
+{
+	char path[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%u/cmdline", pid);
+	n = file__read_small(path, buf, len);
+	return n == 0 ? -ENODATA : n;
 }
 
 int proc_has_net_bind_service(__u32 pid)

@@ -5,6 +5,7 @@
 #include <linux/types.h>
 #include "bindwatch.h"
 #include "container.h"
+#include "severity.h"
 
 #define BW_MAX_HOLDERS	8
 #define BW_MAX_FLAGS	4
@@ -49,9 +50,20 @@ struct bw_holder {
 	struct bw_proc bound_by;
 };
 
+/* What a flag is about; names (the NDJSON "kind") in flag.c's one table. */
+enum bw_flag_kind {
+	BW_FLAG_COLLISION,		/* a failed bind or listen and its holders */
+	BW_FLAG_CLAIM,			/* the port is known for another service */
+	BW_FLAG_EPHEMERAL_STEAL,	/* an outbound connection took a claimed port */
+	BW_FLAG_REUSEPORT_SHARED,	/* SO_REUSEPORT group joined */
+	BW_FLAG_DUALSTACK,		/* v4 and v6 sockets on one port */
+	BW_FLAG_EPHEMERAL,		/* a service inside the ephemeral range */
+};
+#define BW_FLAG_KIND_COUNT (BW_FLAG_EPHEMERAL + 1)
+
 struct bw_flag {
-	char kind[24];		/* "collision", "claim", ... */
-	char severity[12];	/* "info", "warning", "error" */
+	enum bw_flag_kind kind;
+	enum bw_severity severity;
 	char service[64];	/* may be empty */
 	char message[512];
 };

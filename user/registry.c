@@ -6,10 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "json_writer.h"
+#include "names.h"
 #include "parse.h"
 #include "registry.h"
 
 #define MAX_LINE 512
+#define REGISTRY_FILE_MAX (64u << 20)
 
 extern const char bw_registry_embedded[];
 
@@ -54,14 +57,22 @@ void registry__free(struct registry *r)
 	free(r);
 }
 
+/* The one table of claim kinds, read both ways: "@kind NAME" lines, list
+ * output and JSON. */
+static const char *const claim_kind_names[CLAIM_KIND_COUNT] = {
+	[CLAIM_IANA] = "iana",
+	[CLAIM_DEFACTO] = "defacto",
+	[CLAIM_SITE] = "site",
+};
+
 const char *claim_kind_name(__u8 kind)
 {
-	return kind == CLAIM_SITE ? "site" : kind == CLAIM_DEFACTO ? "defacto" : "iana";
+	return names__name(claim_kind_names, NAMES_LEN(claim_kind_names), kind);
 }
 
-const char *claim_sev_name(__u8 sev)
+int claim_kind_from_name(const char *name)
 {
-	return sev == SEV_ERROR ? "error" : sev == SEV_WARNING ? "warning" : "info";
+	return names__index(claim_kind_names, NAMES_LEN(claim_kind_names), name);
 }
 
 /* The one protocol table: registry names, PROTO_* bits, IPPROTO_* numbers. */
@@ -230,12 +241,31 @@ static int push_claim(struct claim **arr, size_t *n, size_t *cap, const struct c
 	return 0;
 }
 
+/*
+ * Take claims[0..n) (the last ones dup_check() inserted, in that order) out
+ * of the table again.  Newest first: each one's probe run then holds only
+ * older entries, all still in place, so it is found where it was put.
+ */
+static void dup_forget(struct dupkey *tab, size_t cap, const struct claim *claims, size_t n)
+{
+	while (n--) {
+		const struct claim *c = &claims[n];
+		size_t i = dup_hash(c->name, c->lo, c->hi) & (cap - 1);
+
+		for (; tab[i].name; i = (i + 1) & (cap - 1))
+			if (tab[i].name == c->name && tab[i].line == c->line) {
+				tab[i].name = NULL;
+				break;
+			}
+	}
+}
+
 /* File names live as long as the registry: kept in the arena text itself. */
 int registry__add_text(struct registry *r, const char *file, const char *text, size_t len,
 		       enum claim_kind kind, char *err, size_t errlen)
 {
 	struct claim *tmp = NULL;
-	size_t ntmp = 0, captmp = 0, dupcap = 1024, lines = 1;
+	size_t ntmp = 0, captmp = 0, dupcap = 1024, lines = 1, file_first = 0;
 	struct dupkey *dups = NULL;
 	char *buf, *line, *next, *end, **arenas;
 	const char *cur_file;
@@ -260,6 +290,7 @@ int registry__add_text(struct registry *r, const char *file, const char *text, s
 	end = buf + strlen(file) + 1 + len;
 	for (line = buf + strlen(file) + 1; line < end; line = next) {
 		char *p, *name, *ports, *sev, *holders, *rest, *bar, detail[160] = "", ports_txt[32];
+		int sevn;
 		const char *why = NULL;
 		struct claim c;
 		size_t l;
@@ -276,14 +307,7 @@ int registry__add_text(struct registry *r, const char *file, const char *text, s
 		next = line + l + 1;
 		if (l && line[l - 1] == '\r')
 			line[--l] = 0;
-		if (!strncmp(line, "#@file ", 7)) {
-			/* a new file: its own line numbers, kind and duplicates */
-			cur_file = line + 7;
-			lineno = 0;
-			kind = default_kind;
-			memset(dups, 0, dupcap * sizeof(*dups));
-			continue;
-		}
+		/* every line, "#@file" ones too: a file name reaches the terminal */
 		if (l > MAX_LINE) {
 			snprintf(detail, sizeof(detail), "line longer than %d characters (%zu)", MAX_LINE, l);
 			goto bad;
@@ -294,24 +318,32 @@ int registry__add_text(struct registry *r, const char *file, const char *text, s
 					 (unsigned char)*p);
 				goto bad;
 			}
+		if (!strncmp(line, "#@file ", 7)) {
+			/* a new file: its own line numbers, kind and duplicates; only
+			 * the last file's claims leave the table, not all of it (a
+			 * memset per "#@file" made many of them quadratic) */
+			if (ntmp > file_first)
+				dup_forget(dups, dupcap, tmp + file_first, ntmp - file_first);
+			file_first = ntmp;
+			cur_file = line + 7;
+			lineno = 0;
+			kind = default_kind;
+			continue;
+		}
 		p = trim(line);
 		if (!*p || *p == '#')
 			continue;
 		if (*p == '@') {
 			if (!strncmp(p, "@kind ", 6)) {
 				char *k = trim(p + 6);
+				int kn = claim_kind_from_name(k);
 
-				if (!strcmp(k, "iana"))
-					kind = CLAIM_IANA;
-				else if (!strcmp(k, "defacto"))
-					kind = CLAIM_DEFACTO;
-				else if (!strcmp(k, "site"))
-					kind = CLAIM_SITE;
-				else {
+				if (kn < 0) {
 					snprintf(detail, sizeof(detail),
 						 "unknown kind '%.32s' (want iana, defacto, site)", k);
 					goto bad;
 				}
+				kind = (enum claim_kind)kn;
 				continue;
 			}
 			snprintf(detail, sizeof(detail), "unknown directive '%.32s'", p);
@@ -335,17 +367,13 @@ int registry__add_text(struct registry *r, const char *file, const char *text, s
 		snprintf(ports_txt, sizeof(ports_txt), "%s", ports);
 		if (parse_ports(ports, &c, &why, detail, sizeof(detail)))
 			goto bad;
-		if (!strcmp(sev, "info"))
-			c.severity = SEV_INFO;
-		else if (!strcmp(sev, "warning"))
-			c.severity = SEV_WARNING;
-		else if (!strcmp(sev, "error"))
-			c.severity = SEV_ERROR;
-		else {
+		sevn = severity_from_name(sev);
+		if (sevn < 0) {
 			snprintf(detail, sizeof(detail),
 				 "unknown severity '%.20s' (want info, warning, error)", sev);
 			goto bad;
 		}
+		c.severity = (__u8)sevn;
 		c.holders = strcmp(holders, "-") ? holders : "";
 		bar = strstr(rest, "|");
 		if (bar) {
@@ -414,9 +442,10 @@ int registry__add_file(struct registry *r, const char *path, enum claim_kind kin
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(-ret));
 		return ret;
 	}
+	/* all of it, or a refusal by name: never the first 64 MiB read as the whole */
 	do {
 		if (cap - len < 65536) {
-			char *t = realloc(text, cap += 65536 * 4);
+			char *t = realloc(text, cap = cap ? cap * 2 : 262144);
 
 			if (!t) {
 				free(text);
@@ -427,7 +456,14 @@ int registry__add_file(struct registry *r, const char *path, enum claim_kind kin
 		}
 		n = fread(text + len, 1, cap - len, f);
 		len += n;
-	} while (n > 0 && len < (64u << 20));
+	} while (n > 0 && len <= REGISTRY_FILE_MAX);
+	if (len > REGISTRY_FILE_MAX) {
+		snprintf(err, errlen, "%s: larger than %u MiB, the limit for a registry file "
+			 "(refused, not cut)", path, REGISTRY_FILE_MAX >> 20);
+		free(text);
+		fclose(f);
+		return -EFBIG;
+	}
 	if (ferror(f)) {
 		snprintf(err, errlen, "%s: read error", path);
 		free(text);
@@ -621,11 +657,18 @@ static int takes_arg(const char *opt)
 
 int claim_program_of(const char *cmdline, size_t len, char *out, size_t out_len)
 {
-	const char *end = cmdline + len, *p, *prog = NULL;
+	const char *end, *p, *prog = NULL;
 
 	out[0] = 0;
 	if (!cmdline || !len)
 		return -ENOENT;
+	/* only whole arguments: a last one with no NUL (a cut read) is left
+	 * out, so every string below ends inside the buffer */
+	while (len && cmdline[len - 1])
+		len--;
+	if (!len)
+		return -ENOENT;
+	end = cmdline + len;
 	/* argv[0] is the interpreter; then options, then the program */
 	for (p = cmdline + strnlen(cmdline, len) + 1; p < end; p += strnlen(p, (size_t)(end - p)) + 1) {
 		if (!strcmp(p, "-m")) {		/* python -m MODULE */
@@ -701,25 +744,27 @@ int claim_wants_cmdline(const struct claim *c)
 	return strchr(c->holders, '@') != NULL;
 }
 
-void claim_json(struct sbuf *sb, const struct claim *c)
+void claim_json(struct jw *w, const struct claim *c)
 {
-	char protos[32];
+	char protos[32], ports[16];
 
 	claim_protos_str(c->protos, protos, sizeof(protos));
-	sbuf_puts(sb, "{\"service\":");
-	sbuf_json_str(sb, c->name, strlen(c->name));
-	if (c->lo == c->hi)
-		sbuf_printf(sb, ",\"port\":%u", c->lo);
-	else
-		sbuf_printf(sb, ",\"ports\":\"%u-%u\"", c->lo, c->hi);
-	sbuf_printf(sb, ",\"protos\":\"%s\",\"kind\":\"%s\",\"severity\":\"%s\",\"holders\":",
-		    protos, claim_kind_name(c->kind), claim_sev_name(c->severity));
-	sbuf_json_str(sb, c->holders, strlen(c->holders));
-	sbuf_puts(sb, ",\"description\":");
-	sbuf_json_str(sb, c->desc, strlen(c->desc));
-	sbuf_puts(sb, ",\"source\":");
-	sbuf_json_str(sb, c->source, strlen(c->source));
-	sbuf_printf(sb, ",\"file\":");
-	sbuf_json_str(sb, c->file, strlen(c->file));
-	sbuf_printf(sb, ",\"line\":%d}", c->line);
+	jw_start_object(w);
+	jw_string_field(w, "service", c->name);
+	if (c->lo == c->hi) {
+		jw_uint_field(w, "port", c->lo);
+	} else {
+		snprintf(ports, sizeof(ports), "%u-%u", c->lo, c->hi);
+		jw_string_field(w, "ports", ports);
+	}
+	jw_string_field(w, "protos", protos);
+	jw_string_field(w, "kind", claim_kind_name(c->kind));
+	jw_string_field(w, "severity", severity_name(c->severity));
+	jw_string_field(w, "holders", c->holders);
+	jw_string_field(w, "description", c->desc);
+	jw_string_field(w, "source", c->source);
+	jw_string_field(w, "file", c->file);
+	jw_name(w, "line");
+	jw_int(w, c->line);
+	jw_end_object(w);
 }

@@ -6,9 +6,10 @@
 #include <stddef.h>
 #include <linux/types.h>
 #include "sbuf.h"
+#include "severity.h"
 
 enum claim_kind { CLAIM_IANA, CLAIM_DEFACTO, CLAIM_SITE };
-enum claim_sev { SEV_INFO, SEV_WARNING, SEV_ERROR };
+#define CLAIM_KIND_COUNT (CLAIM_SITE + 1)
 
 #define PROTO_TCP	(1u << 0)
 #define PROTO_UDP	(1u << 1)
@@ -19,7 +20,7 @@ struct claim {
 	__u16 lo, hi;		/* port range, inclusive */
 	__u8 protos;		/* PROTO_* bits */
 	__u8 kind;		/* enum claim_kind */
-	__u8 severity;		/* enum claim_sev */
+	__u8 severity;		/* enum bw_severity */
 	const char *name;
 	const char *holders;	/* comma-separated globs on comm or exe; "" = none */
 	const char *desc;
@@ -84,11 +85,14 @@ int claim_program_of(const char *cmdline, size_t len, char *out, size_t out_len)
 int claim_proto_bit(const char *name);
 __u8 claim_proto_bit_of(__u8 ipproto);
 
+/* "iana", "defacto", "site" (the @kind names); "unknown" outside the enum. */
 const char *claim_kind_name(__u8 kind);
-const char *claim_sev_name(__u8 sev);
+/* The claim kind named name, or -EINVAL. */
+int claim_kind_from_name(const char *name);
 void claim_protos_str(__u8 protos, char *buf, size_t len);
 
-/* A JSON object for the claim. */
-void claim_json(struct sbuf *sb, const struct claim *c);
+struct jw;
+/* The claim as the next JSON value of w: an object. */
+void claim_json(struct jw *w, const struct claim *c);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "claims.h"
+#include "json_writer.h"
 #include "log.h"
 #include "parse.h"
 #include "registry.h"
@@ -24,7 +25,10 @@ static void print_claim(struct sbuf *sb, const struct claim *c, int json)
 	char protos[32], ports[16];
 
 	if (json) {
-		claim_json(sb, c);
+		struct jw w;
+
+		jw_init(&w, sb);
+		claim_json(&w, c);
 		sbuf_putc(sb, '\n');
 		return;
 	}
@@ -34,7 +38,7 @@ static void print_claim(struct sbuf *sb, const struct claim *c, int json)
 	else
 		snprintf(ports, sizeof(ports), "%u-%u", c->lo, c->hi);
 	sbuf_printf(sb, "%-11s %-14s %-7s %-7s %-26s %s\n", ports, protos,
-		    claim_kind_name(c->kind), claim_sev_name(c->severity), c->name, c->desc);
+		    claim_kind_name(c->kind), severity_name(c->severity), c->name, c->desc);
 }
 
 int cmd_registry(int argc, char **argv)
@@ -132,13 +136,18 @@ int cmd_registry(int argc, char **argv)
 		}
 		n = registry__lookup(reg, port, proto, c, 16);
 		if (json) {
-			sbuf_printf(&sb, "{\"port\":%u,\"claims\":[", port);
-			for (size_t k = 0; k < n; k++) {
-				if (k)
-					sbuf_putc(&sb, ',');
-				claim_json(&sb, c[k]);
-			}
-			sbuf_puts(&sb, "]}\n");
+			struct jw w;
+
+			jw_init(&w, &sb);
+			jw_start_object(&w);
+			jw_uint_field(&w, "port", port);
+			jw_name(&w, "claims");
+			jw_start_array(&w);
+			for (size_t k = 0; k < n; k++)
+				claim_json(&w, c[k]);
+			jw_end_array(&w);
+			jw_end_object(&w);
+			sbuf_putc(&sb, '\n');
 		} else if (!n) {
 			sbuf_printf(&sb, "%u: no known claims\n", port);
 		} else {

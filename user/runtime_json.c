@@ -1,69 +1,9 @@
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/stat.h>
 #include <jansson.h>
 #include "runtime_json.h"
-
-int runtime_json_read(const char *path, char **buf, size_t *len)
-{
-	struct stat st;
-	char *b = NULL;
-	size_t got = 0;
-	int fd, err = 0;
-
-	*buf = NULL;
-	*len = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st)) {
-		err = -errno;
-		goto cleanup;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		err = -EINVAL;
-		goto cleanup;
-	}
-	if ((unsigned long long)st.st_size > RUNTIME_JSON_MAX) {
-		err = -EFBIG;
-		goto cleanup;
-	}
-	/* one byte more than the limit: a file that grew meanwhile is refused too */
-	b = malloc((size_t)st.st_size + 2);
-	if (!b) {
-		err = -ENOMEM;
-		goto cleanup;
-	}
-	for (;;) {
-		ssize_t n = read(fd, b + got, (size_t)st.st_size + 1 - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = -errno;
-			goto cleanup;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-		if (got > (size_t)st.st_size) {	/* grew while read: a torn copy */
-			err = -EAGAIN;
-			goto cleanup;
-		}
-	}
-	b[got] = 0;
-	*buf = b;
-	*len = got;
-	b = NULL;
-cleanup:
-	free(b);
-	close(fd);
-	return err;
-}
 
 static void copy_str(json_t *v, char *dst, size_t len)
 {

@@ -6,7 +6,8 @@
 
 #include <stddef.h>
 
-/* Bigger files are refused (-EFBIG), never cut: 300 labels make 28 KB. */
+/* Bigger files are refused (-EFBIG), never cut: 300 labels make 28 KB.
+ * Read with file__read_whole() (container.c); this file only parses. */
 #define RUNTIME_JSON_MAX (16u << 20)
 #define DOCKER_MAX_IPS 8
 
@@ -17,13 +18,6 @@ struct docker_meta {
 	int nips;
 	char ips[DOCKER_MAX_IPS][48];	/* NetworkSettings.Networks.*.IPAddress */
 };
-
-/*
- * Read the whole file at path into a malloc'd NUL-terminated buffer (*buf,
- * caller frees).  0, -EFBIG over RUNTIME_JSON_MAX, or -errno.  Refuses
- * anything that is not a regular file (no FIFOs that block the agent).
- */
-int runtime_json_read(const char *path, char **buf, size_t *len);
 
 /*
  * Docker's config.v2.json: the top-level "ID", "Name", "State.Running" and

@@ -12,7 +12,7 @@ int sink_syslog__priority(const struct bw_record *r)
 	if (r->err || r->undecided)
 		return LOG_WARNING;
 	for (int i = 0; i < r->nflags && i < BW_MAX_FLAGS; i++)
-		if (!strcmp(r->flags[i].severity, "error"))
+		if (r->flags[i].severity == BW_SEV_ERROR)
 			return LOG_WARNING;
 	return LOG_INFO;
 }

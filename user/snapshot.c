@@ -286,55 +286,81 @@ static int resolve_owners(struct snapshot *s)
 	return 0;
 }
 
-/* Every netns on the host once: /run/netns names first, then processes'. */
-static int for_each_netns(struct snapshot *s, int self_fd, __u16 port)
+/*
+ * Every path to a netns: /run/netns names first, then /proc/PID/ns/net.
+ * fn(path, inode, ctx) returns 0 to go on; anything else ends the walk and
+ * is returned (a namespace seen through many processes is offered each time).
+ */
+static int walk_netns(int (*fn)(const char *path, __u32 inode, void *ctx), void *ctx)
 {
-	__u32 *seen = NULL;
-	size_t nseen = 0, cap = 0;
-	const char *dirs[] = { "/run/netns", "/proc" };
-	int err = 0;
+	static const char *const dirs[] = { "/run/netns", "/proc" };
+	int ret = 0;
 
-	for (int d = 0; d < 2 && !err; d++) {
+	for (int d = 0; d < 2 && !ret; d++) {
 		DIR *dir = opendir(dirs[d]);
 		struct dirent *e;
 
 		if (!dir)
 			continue;
-		while (!err && (e = readdir(dir))) {
+		while (!ret && (e = readdir(dir))) {
 			char path[300];
 			struct stat st;
-			size_t i;
-			int fd;
 
 			if (e->d_name[0] == '.' || (d == 1 && !is_pid(e->d_name)))
 				continue;
 			snprintf(path, sizeof(path), d ? "/proc/%s/ns/net" : "/run/netns/%s",
 				 e->d_name);
-			if (stat(path, &st))
-				continue;
-			for (i = 0; i < nseen && seen[i] != (__u32)st.st_ino; i++)
-				;
-			if (i < nseen)
-				continue;
-			if (nseen == cap) {
-				__u32 *n = realloc(seen, (cap = cap ? cap * 2 : 64) * sizeof(*n));
-
-				if (!n) {
-					err = -ENOMEM;
-					break;
-				}
-				seen = n;
-			}
-			seen[nseen++] = (__u32)st.st_ino;
-			fd = open(path, O_RDONLY | O_CLOEXEC);
-			if (fd < 0)
-				continue;	/* the process went away */
-			err = take_one(s, fd, self_fd, port);
-			close(fd);
+			if (!stat(path, &st))
+				ret = fn(path, (__u32)st.st_ino, ctx);
 		}
 		closedir(dir);
 	}
-	free(seen);
+	return ret;
+}
+
+struct take_all {
+	struct snapshot *s;
+	int self_fd;
+	__u16 port;
+	__u32 *seen;		/* inodes already taken */
+	size_t nseen, cap;
+};
+
+static int take_unseen(const char *path, __u32 inode, void *ctx)
+{
+	struct take_all *t = ctx;
+	size_t i;
+	int fd, err;
+
+	for (i = 0; i < t->nseen && t->seen[i] != inode; i++)
+		;
+	if (i < t->nseen)
+		return 0;
+	if (t->nseen == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 64;
+		__u32 *n = realloc(t->seen, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		t->seen = n;
+		t->cap = cap;
+	}
+	t->seen[t->nseen++] = inode;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;	/* the process went away */
+	err = take_one(t->s, fd, t->self_fd, t->port);
+	close(fd);
+	return err;
+}
+
+/* Every netns on the host once. */
+static int for_each_netns(struct snapshot *s, int self_fd, __u16 port)
+{
+	struct take_all t = { s, self_fd, port, NULL, 0, 0 };
+	int err = walk_netns(take_unseen, &t);
+
+	free(t.seen);
 	return err;
 }
 
@@ -366,34 +392,29 @@ void snapshot__free(struct snapshot *s)
 	s->n = s->cap = 0;
 }
 
+struct open_inode {
+	__u32 inode;
+	int fd;
+};
+
+static int open_if_inode(const char *path, __u32 inode, void *ctx)
+{
+	struct open_inode *o = ctx;
+
+	if (inode != o->inode)
+		return 0;
+	o->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (o->fd < 0)
+		o->fd = -errno;
+	return 1;
+}
+
 int netns_open_by_inode(__u32 inode)
 {
-	const char *dirs[] = { "/run/netns", "/proc" };
+	struct open_inode o = { inode, -ENOENT };
 
-	for (int d = 0; d < 2; d++) {
-		DIR *dir = opendir(dirs[d]);
-		struct dirent *e;
-
-		if (!dir)
-			continue;
-		while ((e = readdir(dir))) {
-			char path[300];
-			struct stat st;
-
-			if (e->d_name[0] == '.' || (d == 1 && !is_pid(e->d_name)))
-				continue;
-			snprintf(path, sizeof(path), d ? "/proc/%s/ns/net" : "/run/netns/%s",
-				 e->d_name);
-			if (!stat(path, &st) && (__u32)st.st_ino == inode) {
-				int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-				closedir(dir);
-				return fd < 0 ? -errno : fd;
-			}
-		}
-		closedir(dir);
-	}
-	return -ENOENT;
+	walk_netns(open_if_inode, &o);
+	return o.fd;
 }
 
 void netns_name(__u32 inode, __u32 self, char *buf, size_t len)

@@ -14,6 +14,7 @@
 #include "who.h"
 #include "container.h"
 #include "cgroup2.h"
+#include "json_writer.h"
 
 int netns_open_arg(const char *arg)
 {
@@ -104,36 +105,40 @@ static void print_text(const struct snapshot *s, struct sbuf *sb)
 static void print_json(const struct snapshot *s, int all, __u16 port, struct sbuf *sb,
 		       const struct who_claims *claims)
 {
-	if (all)
-		sbuf_puts(sb, "{\"port\":null,\"holders\":[");
-	else
-		sbuf_printf(sb, "{\"port\":%u,\"holders\":[", port);
 	__u32 last_ns = 0;
 	char ns[64] = "";
+	struct jw w;
 
+	jw_init(&w, sb);
+	jw_start_object(&w);
+	jw_name(&w, "port");
+	if (all)
+		jw_null(&w);
+	else
+		jw_uint(&w, port);
+	jw_name(&w, "holders");
+	jw_start_array(&w);
 	for (size_t i = 0; i < s->n; i++) {
-		if (i)
-			sbuf_putc(sb, ',');
-		output_json_holder(sb, &s->socks[i].h);
+		jw_start_object(&w);
+		output_json_holder_fields(&w, &s->socks[i].h);
 		/* the netns name is a who-only addition, after the common fields */
 		if (s->socks[i].h.netns != last_ns) {
 			netns_name(s->socks[i].h.netns, s->self_netns, ns, sizeof(ns));
 			last_ns = s->socks[i].h.netns;
 		}
-		sb->len--;
-		sbuf_puts(sb, ",\"netns_name\":");
-		if (ns[0])
-			sbuf_json_str(sb, ns, sizeof(ns));
-		else
-			sbuf_puts(sb, "null");
-		sbuf_putc(sb, '}');
+		jw_string_or_null_field(&w, "netns_name", ns, sizeof(ns));
+		jw_end_object(&w);
 	}
-	sbuf_puts(sb, "],\"claims\":");
-	if (claims && claims->json)
-		claims->json(sb, port, claims->ctx);
-	else
-		sbuf_puts(sb, "[]");
-	sbuf_puts(sb, "}\n");
+	jw_end_array(&w);
+	jw_name(&w, "claims");
+	if (claims && claims->json) {
+		claims->json(&w, port, claims->ctx);
+	} else {
+		jw_start_array(&w);
+		jw_end_array(&w);
+	}
+	jw_end_object(&w);
+	sbuf_putc(sb, '\n');
 }
 
 int cmd_who(int argc, char **argv, const struct who_claims *claims)
@@ -147,7 +152,7 @@ int cmd_who(int argc, char **argv, const struct who_claims *claims)
 	};
 	const char *netns = NULL;
 	unsigned short port = 0;
-	int c, json = 0, all = 0, fd = -1, err;
+	int c, json = 0, all = 0, fd = -1, err, rc;
 	struct snapshot s;
 	struct sbuf sb;
 
@@ -235,8 +240,13 @@ int cmd_who(int argc, char **argv, const struct who_claims *claims)
 		if (!all && claims && claims->text)
 			claims->text(&sb, port, claims->ctx);
 	}
-	fwrite(sb.buf ? sb.buf : "", 1, sb.len, stdout);
+	/* an answer cut short by a failed allocation is not printed as if whole */
+	rc = sb.oom ? 1 : 0;
+	if (rc)
+		p_err("who: failed to write the answer: %s", strerror(ENOMEM));
+	else
+		fwrite(sb.buf ? sb.buf : "", 1, sb.len, stdout);
 	sbuf_free(&sb);
 	snapshot__free(&s);
-	return 0;
+	return rc;
 }

@@ -3,9 +3,11 @@
 
 #include "sbuf.h"
 
+struct jw;
+
 /* How who asks the registry about a port, without depending on it. */
 struct who_claims {
-	void (*json)(struct sbuf *sb, unsigned short port, void *ctx);	/* a JSON array */
+	void (*json)(struct jw *w, unsigned short port, void *ctx);	/* a JSON array */
 	void (*text)(struct sbuf *sb, unsigned short port, void *ctx);	/* lines */
 	void *ctx;
 };

@@ -9,6 +9,8 @@
 #include <unistd.h>
 #include "tap.h"
 #include "metrics.h"
+#include "flag.h"
+#include "severity.h"
 
 static struct bw_record rec;
 
@@ -26,8 +28,8 @@ static void add_flag(const char *kind, const char *sev, const char *service)
 {
 	struct bw_flag *f = &rec.flags[rec.nflags++];
 
-	snprintf(f->kind, sizeof(f->kind), "%s", kind);
-	snprintf(f->severity, sizeof(f->severity), "%s", sev);
+	f->kind = (enum bw_flag_kind)flag_kind_from_name(kind);
+	f->severity = (enum bw_severity)severity_from_name(sev);
 	snprintf(f->service, sizeof(f->service), "%s", service);
 }
 

@@ -78,8 +78,8 @@ static void test_json_sink_gap(void)
 	}
 	CHECK(sinks__record(&s, 1, &r, &sum) == 0, "small record");
 	r.nflags = 1;
-	strcpy(r.flags[0].kind, "collision");
-	strcpy(r.flags[0].severity, "error");
+	r.flags[0].kind = BW_FLAG_COLLISION;
+	r.flags[0].severity = BW_SEV_ERROR;
 	memset(r.flags[0].message, 'm', 500);
 	CHECK(sinks__record(&s, 1, &r, &sum) == 0, "a refused record is not an error");
 	CHECK(sum.unrendered == 1, "unrendered %llu", (unsigned long long)sum.unrendered);
@@ -113,8 +113,8 @@ static void test_log_sink_whole(void)
 		return;
 	}
 	r.nflags = 1;
-	strcpy(r.flags[0].kind, "collision");
-	strcpy(r.flags[0].severity, "error");
+	r.flags[0].kind = BW_FLAG_COLLISION;
+	r.flags[0].severity = BW_SEV_ERROR;
 	memset(r.flags[0].message, 'm', 500);
 	sinks__record(&s, 1, &r, &sum);
 	sinks__flush(&s, 1, 1);
@@ -141,11 +141,11 @@ static void test_syslog_priority(void)
 	CHECK(sink_syslog__priority(&r) == LOG_WARNING, "failure");
 	r.err = 0;
 	r.nflags = 1;
-	strcpy(r.flags[0].severity, "warning");
+	r.flags[0].severity = BW_SEV_WARNING;
 	/* a message that merely mentions the word does not raise it */
 	strcpy(r.flags[0].message, "\"severity\":\"error\"");
 	CHECK(sink_syslog__priority(&r) == LOG_INFO, "warning flag");
-	strcpy(r.flags[0].severity, "error");
+	r.flags[0].severity = BW_SEV_ERROR;
 	CHECK(sink_syslog__priority(&r) == LOG_WARNING, "error flag");
 }
 
