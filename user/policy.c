@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "parse.h"
+#include "file.h"
 #include "policy.h"
 
 #define LINE_MAX_LEN	POLICY_LINE_MAX
@@ -242,36 +243,22 @@ cleanup:
 
 int policy__load(const char *path, struct policy **out, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "re");
 	char *buf = NULL;
-	size_t n;
+	size_t n = 0;
 	int ret;
 
-	if (!f) {
-		ret = -errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
-		return ret;
-	}
-	buf = malloc(FILE_MAX_LEN + 1);
-	if (!buf) {
-		ret = -ENOMEM;
-		goto cleanup;
-	}
-	n = fread(buf, 1, FILE_MAX_LEN + 1, f);
-	if (ferror(f)) {
-		ret = -EIO;
-		snprintf(err, errlen, "%s: read error", path);
-		goto cleanup;
-	}
-	if (n > FILE_MAX_LEN) {
-		ret = -EFBIG;
+	/* the one bounded reader: a FIFO or device at the path never blocks
+	 * the agent (a SIGHUP reload runs in the watch loop) */
+	ret = file__read_whole(path, FILE_MAX_LEN, 0, &buf, &n);
+	if (ret == -EFBIG)
 		snprintf(err, errlen, "%s: larger than %u bytes", path, FILE_MAX_LEN);
-		goto cleanup;
-	}
-	ret = policy__parse(path, buf, n, out, err, errlen);
-cleanup:
+	else if (ret == -EINVAL)
+		snprintf(err, errlen, "%s: not a regular file", path);
+	else if (ret)
+		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
+	else
+		ret = policy__parse(path, buf, n, out, err, errlen);
 	free(buf);
-	fclose(f);
 	return ret;
 }
 

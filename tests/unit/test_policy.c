@@ -91,6 +91,20 @@ static void test_errors(void)
 		      "missing file");
 		CHECK_STR(err, "/nonexistent/policy.conf: No such file or directory");
 	}
+	{	/* a FIFO is refused at once: a SIGHUP reload must never block */
+		struct policy *p = NULL;
+		char dir[] = "/tmp/bw-ut-policy-XXXXXX", path[64], err[256] = "";
+
+		if (mkdtemp(dir)) {
+			snprintf(path, sizeof(path), "%s/fifo", dir);
+			CHECK(!mkfifo(path, 0600), "mkfifo");
+			CHECK(policy__load(path, &p, err, sizeof(err)) == -EINVAL && !p,
+			      "a FIFO as the policy");
+			CHECK(strstr(err, ": not a regular file") != NULL, "FIFO error: %s", err);
+			unlink(path);
+			rmdir(dir);
+		}
+	}
 }
 
 static void test_forms(void)
