@@ -24,14 +24,16 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all clean test unit-test kernel-test vm-test bench vmlinux install image fleet-test sanitize fuzz
+.PHONY: all clean test unit-test kernel-test vm-test bench bench-guard vmlinux install image \
+	fleet-test sanitize fuzz
 
 # The agent: every user/*.c.  The unit tests link everything but the parts
-# that need the BPF skeleton (loader.o, and monitor.o and main.o above it),
+# that need a BPF skeleton (loader.o, guard.o, and what sits above them),
 # so they build without clang or bpftool.
 USER_SRCS := $(wildcard user/*.c)
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
-SKEL_OBJS := $(OUTPUT)/user/loader.o $(OUTPUT)/user/monitor.o $(OUTPUT)/user/main.o
+SKEL_OBJS := $(OUTPUT)/user/loader.o $(OUTPUT)/user/guard.o $(OUTPUT)/user/guard_watch.o \
+	     $(OUTPUT)/user/monitor.o $(OUTPUT)/user/main.o
 LIB_OBJS := $(filter-out $(SKEL_OBJS),$(USER_OBJS))
 REGISTRY_FILES := $(sort $(wildcard registry/*.conf))
 
@@ -48,6 +50,16 @@ $(OUTPUT)/bindwatch.skel.h: $(OUTPUT)/bindwatch.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
+# The port guard: its own object and skeleton (user/guard.c), loaded only
+# with a policy.
+$(OUTPUT)/guard.bpf.o: bpf/guard.bpf.c | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
+
+$(OUTPUT)/guard.skel.h: $(OUTPUT)/guard.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name guard_bpf > $@
+
 # The registry is embedded: one C file generated from registry/*.conf.
 $(OUTPUT)/registry_data.c: $(REGISTRY_FILES) tools/embed.sh | $(OUTPUT)
 	$(call msg,EMBED,$@)
@@ -61,8 +73,9 @@ $(OUTPUT)/user/%.o: user/%.c | $(OUTPUT)/user
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
-# only the loader includes the skeleton
+# only the loader and the guard include a skeleton
 $(OUTPUT)/user/loader.o: $(OUTPUT)/bindwatch.skel.h
+$(OUTPUT)/user/guard.o: $(OUTPUT)/guard.skel.h
 
 bindwatch: $(USER_OBJS) $(OUTPUT)/registry_data.o
 	$(call msg,BINARY,$@)
@@ -105,7 +118,7 @@ SAN_UNIT_BINS := $(patsubst tests/unit/%.c,$(SAN)/tests/%,$(UNIT_SRCS))
 $(SAN)/user $(SAN)/tests:
 	$(Q)mkdir -p $@
 
-$(SAN)/user/%.o: user/%.c $(OUTPUT)/bindwatch.skel.h | $(SAN)/user
+$(SAN)/user/%.o: user/%.c $(OUTPUT)/bindwatch.skel.h $(OUTPUT)/guard.skel.h | $(SAN)/user
 	$(call msg,SAN-CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -MMD -MP -c $< -o $@
 
@@ -143,7 +156,7 @@ FUZZ_SECONDS ?= $(shell n=$(words $(FUZZ_SRCS)); s=$$((75 / ($$n ? $$n : 1))); e
 $(FUZZ)/user:
 	$(Q)mkdir -p $@
 
-$(FUZZ)/user/%.o: user/%.c $(OUTPUT)/bindwatch.skel.h | $(FUZZ)/user
+$(FUZZ)/user/%.o: user/%.c $(OUTPUT)/bindwatch.skel.h $(OUTPUT)/guard.skel.h | $(FUZZ)/user
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
 
@@ -176,6 +189,12 @@ vm-test: bindwatch $(OUTPUT)/tests/ktest
 bench: bindwatch
 	$(Q)$(MAKE) -s -C bench OUTPUT=$(abspath $(OUTPUT))/bench
 	$(Q)bench/run.sh
+	$(Q)bench/guard.sh
+
+# The port guard's cost on unguarded ports alone (also the end of `make bench`).
+bench-guard: bindwatch
+	$(Q)$(MAKE) -s -C bench OUTPUT=$(abspath $(OUTPUT))/bench
+	$(Q)bench/guard.sh
 
 # The container image, from scratch: the agent and the shared libraries ldd
 # names, nothing pulled from a registry (deploy/stage.sh, deploy/Containerfile).

@@ -173,6 +173,7 @@ int enrich__record(struct enrich *en, const struct pair_decided *d,
 	r->ts_real_ns = e->ts_ns + real_minus_mono;
 	r->err = d->err;
 	r->err_inferred = d->inferred;
+	r->err_guard = d->guard;
 	r->undecided = d->undecided;
 	ci = container_cache__by_id(en->containers, e->cgroup_id);
 	/* agent-side filters choose what is printed, not what the port table
@@ -203,4 +204,35 @@ int enrich__record(struct enrich *en, const struct pair_decided *d,
 	claims_apply(reg, r);
 	claims_steal(reg, r);
 	return 1;
+}
+
+void enrich__other(struct enrich *en, struct bw_record *r)
+{
+	struct bw_event *e = &r->ev;
+
+	if (r->guard.action == BW_GUARD_ACT_DENY && r->guard.post_bind) {
+		__u8 kind = e->kind;
+		int err = r->err;
+
+		/* to the table, a close of that socket (which needs no errno) */
+		e->kind = BW_EV_CLOSE;
+		r->err = 0;
+		collide__apply(en->coll, r, e->ts_ns);
+		e->kind = kind;
+		r->err = err;
+		r->nholders = 0;
+		r->nflags = 0;
+	}
+	if (!r->container.runtime[0]) {
+		const struct container_info *ci = container_cache__by_id(en->containers,
+									 e->cgroup_id);
+
+		if (ci)
+			r->container = *ci;
+	}
+	netns_name_cached(en, e->netns, e->ts_ns, r->netns_name, sizeof(r->netns_name));
+	/* a process gone already keeps exe "" (null): never a guess */
+	if (!r->exe[0] && e->pid &&
+	    proc_cache__exe(en->procs, e->pid, e->ts_ns, r->exe, sizeof(r->exe)))
+		r->exe[0] = 0;
 }

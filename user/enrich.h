@@ -48,6 +48,15 @@ __u64 enrich__table_full(const struct enrich *en);
 int enrich__record(struct enrich *en, const struct pair_decided *d,
 		   const struct registry *reg, __u64 real_minus_mono, struct bw_record *r);
 
+/*
+ * A record from another source (the port guard, guard.action set): its exe,
+ * container and netns name.  A bind the guard undid in post_bind (a bind to
+ * port 0 whose chosen port is kept for someone else) was learned as bound
+ * from the watch's own post_bind: the port table forgets it, so it is never
+ * named as a holder.  Filters do not hide it: a refusal is always reported.
+ */
+void enrich__other(struct enrich *en, struct bw_record *r);
+
 /* The pairing stage's infer callback: a failed attempt's errno, from /proc
  * (CAP_NET_BIND_SERVICE), the netns's addresses and the sysctl. */
 int enrich__infer(struct enrich *en, const struct bw_event *e);

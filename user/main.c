@@ -12,6 +12,7 @@
 #include "cgroup2.h"
 #include "claims.h"
 #include "file.h"
+#include "guard_watch.h"
 #include "log.h"
 #include "keyfile.h"
 #include "logfile.h"
@@ -75,6 +76,8 @@ static void usage(FILE *f)
 "       bindwatch who PORT|--all [--json] [--netns NAME]   who holds a port now\n"
 "       bindwatch registry lookup PORT[/PROTO] | list | check FILE... [--registry FILE]\n"
 "       bindwatch daemon [--log-dir DIR] [OPTIONS]   the forensic log service\n"
+"       bindwatch guard --policy FILE [--audit] [OPTIONS]   watch, and refuse binds\n"
+"                  of guarded ports by anyone the policy does not allow (EPERM)\n"
 "       bindwatch log verify [DIR] [--anchor SEQ:HASH]   bindwatch history PORT [--since T] [--until T]\n"
 "\n"
 "Options:\n"
@@ -102,6 +105,8 @@ static void usage(FILE *f)
 "  --key-file FILE (HMAC-chained records), --syslog (records to syslog instead),\n"
 "  --json (the records on stdout too)\n"
 "  --metrics ADDR:PORT    serve Prometheus /metrics and /healthz (e.g. :24630)\n"
+"  guard and daemon: --policy FILE (ports kept for their owners; see README),\n"
+"  --audit (report what the policy would refuse, refuse nothing)\n"
 "  -v                     more diagnostics (-vv: libbpf's too)\n"
 "  -h, --help             this text\n"
 "  -V, --version          version\n"
@@ -118,7 +123,8 @@ enum {
 	OPT_JSON = 256, OPT_DURATION, OPT_PID, OPT_PORT, OPT_FAILED, OPT_BACKEND,
 	OPT_EXACT, OPT_RINGBUF, OPT_WAKEUP, OPT_GRACE, OPT_REGISTRY, OPT_CONTAINER,
 	OPT_NETNS, OPT_CGROUP, OPT_LOGDIR, OPT_FLUSHMS, OPT_FLUSHREC, OPT_MAXSIZE,
-	OPT_MAXFILES, OPT_KEYFILE, OPT_SYSLOG, OPT_SINCE, OPT_UNTIL, OPT_METRICS,
+	OPT_MAXFILES, OPT_KEYFILE, OPT_SYSLOG, OPT_SINCE, OPT_UNTIL, OPT_METRICS, OPT_POLICY,
+	OPT_AUDIT,
 };
 
 static const struct option watch_opts[] = {
@@ -143,6 +149,8 @@ static const struct option watch_opts[] = {
 	{ "max-files", required_argument, NULL, OPT_MAXFILES },
 	{ "key-file", required_argument, NULL, OPT_KEYFILE },
 	{ "syslog", no_argument, NULL, OPT_SYSLOG },
+	{ "policy", required_argument, NULL, OPT_POLICY },
+	{ "audit", no_argument, NULL, OPT_AUDIT },
 	{ "metrics", required_argument, NULL, OPT_METRICS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -210,12 +218,14 @@ static void key_error(const char *path, int err)
 	p_err("failed to read key file '%s' (--key-file): %s", path, key_file_error(err));
 }
 
-/* What SIGHUP reloads that the caller owns: the registry. */
+/* What SIGHUP reloads that the caller owns: the registry, and the guard's
+ * policy when there is one. */
 struct watch_reload {
 	struct monitor_opts *mo;
 	struct registry **reg;
 	const char *const *files;
 	int nfiles;
+	struct guard_watch *gw;	/* NULL: no policy */
 };
 
 static int reload_registry(void *ctx, const char **why)
@@ -238,6 +248,21 @@ static int reload_registry(void *ctx, const char **why)
 	return 0;
 }
 
+/* SIGHUP: each part reloads or keeps what it had; the first failure is why. */
+static int reload_all(void *ctx, const char **why)
+{
+	struct watch_reload *w = ctx;
+	const char *gwhy = NULL;
+	int err = reload_registry(ctx, why), gerr;
+
+	if (!w->gw)
+		return err;
+	gerr = guard_watch__reload(w->gw, &gwhy);
+	if (gerr && !err)
+		*why = gwhy;
+	return err ? err : gerr;
+}
+
 /* Everything options decide, before anything is opened. */
 struct watch_args {
 	struct monitor_opts o;
@@ -246,6 +271,9 @@ struct watch_args {
 	const char **reg_files;	/* argc entries: no limit but argv's */
 	int nreg;
 	int json, use_syslog, daemon;
+	int guard;		/* `bindwatch guard`: --policy required */
+	const char *policy;	/* --policy FILE, or NULL */
+	int audit;		/* --audit */
 	const char *metrics;	/* --metrics ADDR:PORT, or NULL */
 	__u8 ports[BW_PORT_BITMAP_BYTES];
 };
@@ -419,6 +447,17 @@ static int watch_parse(int argc, char **argv, struct watch_args *a, int *done)
 		case OPT_GRACE:
 			a->o.grace_ms = (unsigned int)v;
 			break;
+		case OPT_POLICY:
+		case OPT_AUDIT:
+			if (!a->guard && !a->daemon) {
+				p_err("--policy and --audit are 'bindwatch guard' (or daemon) options");
+				return 2;
+			}
+			if (c == OPT_POLICY)
+				a->policy = optarg;
+			else
+				a->audit = 1;
+			break;
 		case 'v':
 			log_set_level(log_level() + 1);
 			break;
@@ -437,6 +476,14 @@ static int watch_parse(int argc, char **argv, struct watch_args *a, int *done)
 	}
 	if (optind < argc) {
 		p_err("unexpected argument '%s' (see --help)", argv[optind]);
+		return 2;
+	}
+	if (a->guard && !a->policy) {
+		p_err("bindwatch guard needs --policy FILE");
+		return 2;
+	}
+	if (a->audit && !a->policy) {
+		p_err("--audit needs --policy FILE");
 		return 2;
 	}
 	if (nports)
@@ -501,10 +548,12 @@ static int add_sinks(struct watch_args *a, struct logw **logw)
 	return sink_log__new(*logw, 0, &o->sinks[o->nsinks++]);
 }
 
-static int cmd_watch_as(int argc, char **argv, int daemon)
+/* daemon: `bindwatch daemon`; guard: `bindwatch guard` (the same options) */
+static int cmd_watch_as(int argc, char **argv, int daemon, int guard)
 {
 	struct watch_args *a = calloc(1, sizeof(*a));
 	struct watch_reload wr;
+	struct guard_watch *gw = NULL;
 	struct registry *reg = NULL;
 	struct logw *logw = NULL;
 	char reg_err[512] = "";
@@ -516,6 +565,7 @@ static int cmd_watch_as(int argc, char **argv, int daemon)
 		goto cleanup;
 	}
 	a->daemon = daemon;
+	a->guard = guard;
 	rc = watch_parse(argc, argv, a, &done);
 	if (rc || done)
 		goto cleanup;
@@ -527,6 +577,11 @@ static int cmd_watch_as(int argc, char **argv, int daemon)
 		goto cleanup;
 	}
 	a->o.registry = reg;
+	/* the whole policy or nothing, before anything is attached */
+	if (a->policy && guard_watch__new(a->policy, a->audit, &gw, reg_err, sizeof(reg_err))) {
+		p_err("%s", reg_err[0] ? reg_err : "failed to load the policy");
+		goto cleanup;
+	}
 	libbpf_set_print(libbpf_print);
 	if (preflight())
 		goto cleanup;
@@ -537,13 +592,19 @@ static int cmd_watch_as(int argc, char **argv, int daemon)
 	}
 	if (add_sinks(a, &logw))
 		goto cleanup;
-	if (daemon) {
-		wr = (struct watch_reload){ &a->o, &reg, a->reg_files, a->nreg };
+	wr = (struct watch_reload){ &a->o, &reg, a->reg_files, a->nreg, gw };
+	if (daemon || gw) {
 		a->o.hup = &hup_flag;
-		a->o.reload = reload_registry;
+		a->o.reload = reload_all;
 		a->o.reload_ctx = &wr;
-		a->o.drop_privs = 1;
 	}
+	if (gw) {
+		a->o.reload_what = "sinks,registry,policy";
+		a->o.on_load = guard_watch__on_load;
+		a->o.on_load_ctx = gw;
+	}
+	if (daemon)
+		a->o.drop_privs = 1;
 	err = monitor_run(&a->o, &stop_flag, &why);
 	if (err) {
 		p_err("failed to %s: %s", why, strerror(-err));
@@ -553,6 +614,7 @@ static int cmd_watch_as(int argc, char **argv, int daemon)
 	}
 	rc = 0;
 cleanup:
+	guard_watch__free(gw);	/* enforcement ends with the agent: fail open */
 	if (a)
 		sinks__destroy(a->o.sinks, a->o.nsinks);
 	if (logw && logw__lost(logw))
@@ -566,8 +628,9 @@ cleanup:
 	return rc;
 }
 
-static int cmd_watch(int argc, char **argv) { return cmd_watch_as(argc, argv, 0); }
-static int cmd_daemon(int argc, char **argv) { return cmd_watch_as(argc, argv, 1); }
+static int cmd_watch(int argc, char **argv) { return cmd_watch_as(argc, argv, 0, 0); }
+static int cmd_daemon(int argc, char **argv) { return cmd_watch_as(argc, argv, 1, 0); }
+static int cmd_guard(int argc, char **argv) { return cmd_watch_as(argc, argv, 0, 1); }
 
 /* bindwatch log verify [DIR] [--key-file F] */
 static int cmd_log(int argc, char **argv)
@@ -696,6 +759,7 @@ static const struct cmd {
 } cmds[] = {
 	{ "watch", cmd_watch },
 	{ "daemon", cmd_daemon },
+	{ "guard", cmd_guard },
 	{ "who", cmd_who_main },
 	{ "registry", cmd_registry },
 	{ "log", cmd_log },

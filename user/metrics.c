@@ -72,6 +72,7 @@ struct service_count {
 struct metrics {
 	_Atomic __u64 events[N_EV][2];		/* [event][failed] */
 	_Atomic __u64 bind_failures[N_ERRNO][N_PROTO];
+	_Atomic __u64 guard[4];			/* [BW_GUARD_ACT_*]: the port guard's records */
 	_Atomic __u64 dropped, untracked, table_sockets, log_records, log_gaps;
 	_Atomic __u64 last_flush_ns;		/* CLOCK_MONOTONIC of the loop's last flush */
 	_Atomic int attached;
@@ -261,6 +262,13 @@ static int m_record(void *ctx, const struct bw_record *r)
 	struct metrics *m = ctx;
 	int slot = ev_slot(r->ev.kind), failed = r->err != 0;
 
+	/* the guard's own record: the refused bind is counted once, from the
+	 * watch's record of it (errno EPERM) */
+	if (r->guard.action) {
+		if (r->guard.action > 0 && r->guard.action < 4)
+			bump(&m->guard[r->guard.action], 1);
+		return 0;
+	}
 	if (slot >= 0)
 		bump(&m->events[slot][failed], 1);
 	if (slot == 0 && failed)
@@ -424,6 +432,13 @@ void metrics__render(struct metrics *m, struct sbuf *sb)
 	if (services_other)
 		sbuf_printf(sb, "bindwatch_claim_binds_total{service=\"other\"} %llu\n",
 			    (unsigned long long)services_other);
+
+	family(sb, "bindwatch_guard_total", "counter",
+	       "Port guard records by action: deny (refused), audit (would have been), held (at start).");
+	for (int a = BW_GUARD_ACT_DENY; a <= BW_GUARD_ACT_HELD; a++)
+		sbuf_printf(sb, "bindwatch_guard_total{action=\"%s\"} %llu\n",
+			    a == BW_GUARD_ACT_DENY ? "deny" : a == BW_GUARD_ACT_AUDIT ? "audit" : "held",
+			    (unsigned long long)get(&m->guard[a]));
 
 	family(sb, "bindwatch_ring_dropped_total", "counter",
 	       "Events lost in the kernel because the ring buffer was full.");

@@ -22,6 +22,15 @@
 #include "snapshot.h"
 
 #define PENDING_MAX 4096
+#define MAX_JOBS 4		/* monitor__every() */
+#define MAX_EXTRA_HOOKS 4	/* monitor__add_hook() */
+
+/* A periodic job of what on_load added (the guard's cgroup refresh). */
+struct job {
+	__u64 period, next;
+	void (*fn)(void *ctx, __u64 now);
+	void *ctx;
+};
 
 struct monitor {
 	const struct monitor_opts *o;
@@ -32,7 +41,12 @@ struct monitor {
 	struct bw_summary sum;
 	__u64 real_minus_mono;	/* wall clock = monotonic + this */
 	__u64 dropped_seen;	/* kernel drop counter at the last look */
+	__u64 lost_other;	/* what other rings lost (monitor__lost) */
 	int sink_err;		/* first fatal sink error */
+	struct job jobs[MAX_JOBS];
+	int njobs;
+	const char *extra_hooks[MAX_EXTRA_HOOKS];
+	int nextra_hooks;
 };
 
 static __u64 now_ns(clockid_t clk)
@@ -86,6 +100,78 @@ static int on_ring_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+int monitor__add_hook(struct monitor *m, const char *name)
+{
+	if (m->nextra_hooks >= MAX_EXTRA_HOOKS)
+		return -ENOSPC;
+	m->extra_hooks[m->nextra_hooks++] = name;
+	return 0;
+}
+
+int monitor__every(struct monitor *m, __u64 period_ns, void (*fn)(void *ctx, __u64 now),
+		   void *ctx)
+{
+	if (m->njobs >= MAX_JOBS)
+		return -ENOSPC;
+	m->jobs[m->njobs++] = (struct job){ period_ns, 0, fn, ctx };
+	return 0;
+}
+
+/* The jobs that are due (all of them when final). */
+static void run_jobs(struct monitor *m, __u64 now, int final)
+{
+	for (int i = 0; i < m->njobs; i++) {
+		struct job *j = &m->jobs[i];
+
+		if (!final && now < j->next)
+			continue;
+		j->next = now + j->period;
+		j->fn(j->ctx, now);
+	}
+}
+
+void monitor__refused(struct monitor *m, __u64 cookie, __u16 req_port)
+{
+	pair__refused(m->pair, cookie, req_port);
+}
+
+void monitor__report(struct monitor *m, struct bw_record *r)
+{
+	r->ts_real_ns = r->ev.ts_ns + m->real_minus_mono;
+	enrich__other(m->en, r);
+	m->sum.events++;
+	note_sink_err(m, sinks__record(m->o->sinks, m->o->nsinks, r, &m->sum));
+}
+
+void monitor__lost(struct monitor *m, enum bw_gap_kind kind, __u64 count, __u64 total,
+		   const char *why, __u64 now_mono)
+{
+	struct bw_gap g = { kind, count, total, now_mono + m->real_minus_mono, why };
+
+	pair__drops(m->pair, now_mono);
+	m->lost_other += count;
+	note_sink_err(m, sinks__gap(m->o->sinks, m->o->nsinks, &g));
+}
+
+/* The ready record's hooks: the loader's, then those on_load added. */
+static const char **ready_hooks(struct monitor *m)
+{
+	const char *const *lh = loader__hooks(m->l);
+	const char **v;
+	size_t n = 0, k = 0;
+
+	while (lh && lh[n])
+		n++;
+	v = calloc(n + (size_t)m->nextra_hooks + 1, sizeof(*v));
+	if (!v)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		v[k++] = lh[i];
+	for (int i = 0; i < m->nextra_hooks; i++)
+		v[k++] = m->extra_hooks[i];
+	return v;
+}
+
 /* Tell the kernel which ports an outbound connection should not take. */
 static void watch_claimed_ports(struct monitor *m)
 {
@@ -134,7 +220,8 @@ static void send_stats(struct monitor *m, __u64 now)
 static void handle_hup(struct monitor *m, __u64 now)
 {
 	const struct monitor_opts *o = m->o;
-	struct bw_reload rl = { 1, "sinks,registry", NULL, now + m->real_minus_mono };
+	struct bw_reload rl = { 1, o->reload_what ? o->reload_what : "sinks,registry", NULL,
+				now + m->real_minus_mono };
 	const char *sink_name = NULL, *why = NULL;
 	int err;
 
@@ -214,6 +301,7 @@ static int make_pair(struct monitor *m, const char **why)
 int monitor_run(const struct monitor_opts *o, volatile sig_atomic_t *stop, const char **why)
 {
 	struct ring_buffer *rb = NULL;
+	const char **hooks = NULL;
 	struct monitor *m;
 	__u64 start, deadline = 0;
 	int err;
@@ -237,6 +325,15 @@ int monitor_run(const struct monitor_opts *o, volatile sig_atomic_t *stop, const
 	if (err)
 		goto cleanup;
 	watch_claimed_ports(m);
+	rb = ring_buffer__new(loader__ringbuf_fd(m->l), on_ring_event, m, NULL);
+	if (!rb) {
+		err = -errno;
+		*why = "create the ring buffer reader";
+		goto cleanup;
+	}
+	/* before privileges go: what it attaches needs them (the guard) */
+	if (o->on_load && (err = o->on_load(o->on_load_ctx, m, m->l, rb, why)))
+		goto cleanup;
 	if (o->drop_privs) {
 		err = drop_privileges();
 		if (err) {
@@ -244,20 +341,18 @@ int monitor_run(const struct monitor_opts *o, volatile sig_atomic_t *stop, const
 			goto cleanup;
 		}
 	}
-	rb = ring_buffer__new(loader__ringbuf_fd(m->l), on_ring_event, m, NULL);
-	if (!rb) {
-		err = -errno;
-		*why = "create the ring buffer reader";
-		goto cleanup;
-	}
-	if (o->on_load && (err = o->on_load(o->on_load_ctx, m->l, rb, why)))
-		goto cleanup;
 	start = now_ns(CLOCK_MONOTONIC);
 	m->real_minus_mono = now_ns(CLOCK_REALTIME) - start;
 	if (o->duration > 0)
 		deadline = start + (__u64)(o->duration * 1e9);
+	hooks = ready_hooks(m);
+	if (!hooks) {
+		err = -ENOMEM;
+		*why = "list the attached hooks";
+		goto cleanup;
+	}
 	{
-		struct bw_ready rd = { loader__backend(m->l), BW_VERSION, loader__hooks(m->l),
+		struct bw_ready rd = { loader__backend(m->l), BW_VERSION, hooks,
 				       start + m->real_minus_mono };
 
 		err = sinks__ready(o->sinks, o->nsinks, &rd);
@@ -280,6 +375,7 @@ int monitor_run(const struct monitor_opts *o, volatile sig_atomic_t *stop, const
 		/* drops first: an attempt that waited across them is undecided */
 		check_drops(m, now);
 		pair__expire(m->pair, now);
+		run_jobs(m, now, 0);
 		if (o->hup && *o->hup)
 			handle_hup(m, now);
 		note_sink_err(m, sinks__flush(o->sinks, o->nsinks, 0));
@@ -295,8 +391,10 @@ int monitor_run(const struct monitor_opts *o, volatile sig_atomic_t *stop, const
 	/* Drain: whatever the kernel committed before we stop is reported. */
 	ring_buffer__consume(rb);
 	check_drops(m, now_ns(CLOCK_MONOTONIC));
+	run_jobs(m, now_ns(CLOCK_MONOTONIC), 1);	/* their last losses, before the totals */
 	pair__drain(m->pair);
 	err = loader__counter(m->l, BW_CNT_DROPPED, &m->sum.dropped);
+	m->sum.dropped += m->lost_other;
 	if (!err)
 		err = loader__counter(m->l, BW_CNT_UNTRACKED, &m->sum.untracked);
 	if (err) {
@@ -320,6 +418,7 @@ int monitor_run(const struct monitor_opts *o, volatile sig_atomic_t *stop, const
 	if (err)
 		*why = "write the records";
 cleanup:
+	free(hooks);
 	ring_buffer__free(rb);
 	loader__free(m->l);
 	pair__free(m->pair);

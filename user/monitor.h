@@ -11,6 +11,7 @@
 #include "sink.h"
 
 struct ring_buffer;
+struct monitor;
 struct logw;
 
 struct monitor_opts {
@@ -34,11 +35,14 @@ struct monitor_opts {
 	 * 0 or -errno with *why; may be NULL. */
 	int (*reload)(void *ctx, const char **why);
 	void *reload_ctx;
-	/* After attaching, before the first read: add rings of one's own
-	 * (ring_buffer__add(rb, fd, cb, ctx)) or look at the loader.  0 or
-	 * -errno with *why; may be NULL. */
-	int (*on_load)(void *ctx, struct bw_loader *l, struct ring_buffer *rb,
-		       const char **why);
+	const char *reload_what;	/* the reload record's "what"; NULL:
+					 * "sinks,registry" */
+	/* After attaching, before the first read and before privileges are
+	 * dropped: add rings of one's own (ring_buffer__add(rb, fd, cb, ctx)),
+	 * periodic jobs and ready hooks (the monitor__* calls below, with m),
+	 * or look at the loader.  0 or -errno with *why; may be NULL. */
+	int (*on_load)(void *ctx, struct monitor *m, struct bw_loader *l,
+		       struct ring_buffer *rb, const char **why);
 	void *on_load_ctx;
 	int drop_privs;		/* after attach and snapshot: see privs.h */
 	const struct logw *log;	/* the sealed log, for its record count; or NULL */
@@ -50,5 +54,41 @@ struct monitor_opts {
  * *why names the step.
  */
 int monitor_run(const struct monitor_opts *o, volatile sig_atomic_t *stop, const char **why);
+
+/*
+ * For what on_load added (a ring of its own, e.g. the port guard's): the
+ * loop's stages, so its records take the same path as the watch's.
+ */
+
+/* One more name in the ready record's "hooks" (static string).  0 or -ENOSPC. */
+int monitor__add_hook(struct monitor *m, const char *name);
+
+/*
+ * fn(ctx, now) on each loop pass at most every period_ns (0: every pass),
+ * first on the first pass after the ready record, last once more after
+ * the final drain (before the summary).  now: CLOCK_MONOTONIC ns.
+ * 0 or -ENOSPC.
+ */
+int monitor__every(struct monitor *m, __u64 period_ns, void (*fn)(void *ctx, __u64 now),
+		   void *ctx);
+
+/* A bind of socket cookie to req_port was refused by policy: the pairing
+ * stage decides its attempt as EPERM from the guard (pair__refused). */
+void monitor__refused(struct monitor *m, __u64 cookie, __u16 req_port);
+
+/*
+ * A record from another source (guard.action set): enrich (exe, container,
+ * netns name; a refused bind the port table learned as bound is forgotten),
+ * wall clock from r->ev.ts_ns, then every sink.  r is the caller's scratch.
+ */
+void monitor__report(struct monitor *m, struct bw_record *r);
+
+/*
+ * Events another ring lost (kind, how many this time, how many since
+ * start): a gap record to every sink, counted in the summary's "dropped",
+ * and attempts waiting now are undecided (their answer may be lost).
+ */
+void monitor__lost(struct monitor *m, enum bw_gap_kind kind, __u64 count, __u64 total,
+		   const char *why, __u64 now_mono);
 
 #endif

@@ -82,6 +82,71 @@ static void json_flag(struct jw *w, const struct bw_flag *f)
 	jw_end_object(w);
 }
 
+/* ---- the port guard's records (bw_record with guard.action set) */
+
+static const char *guard_action(int action)
+{
+	switch (action) {
+	case BW_GUARD_ACT_DENY:
+		return "deny";
+	case BW_GUARD_ACT_AUDIT:
+		return "audit";
+	case BW_GUARD_ACT_HELD:
+		return "held";
+	}
+	return "unknown";
+}
+
+/* A refusal, an audit hit, or a holder found breaking a rule at start. */
+static void json_guard(struct jw *w, const struct bw_record *r)
+{
+	const struct bw_event *e = &r->ev;
+	const char *k = r->guard.kept_for;
+	char eb[16];
+
+	jw_string_field(w, "action", guard_action(r->guard.action));
+	jw_ts_field(w, "ts", r->ts_real_ns);
+	jw_name(w, "rule");
+	jw_string_n(w, r->guard.rule, sizeof(r->guard.rule));
+	/* "cgroup:/a,uid:0" as a list */
+	jw_name(w, "kept_for");
+	jw_start_array(w);
+	while (*k) {
+		size_t n = strcspn(k, ",");
+
+		if (n)
+			jw_string_n(w, k, n);
+		k += n;
+		if (*k == ',')
+			k++;
+	}
+	jw_end_array(w);
+	jw_string_field(w, "hook", r->guard.post_bind ? "post_bind" : "bind");
+	jw_uint_field(w, "pid", e->pid);
+	jw_uint_field(w, "tid", e->tid);
+	jw_uint_field(w, "uid", e->uid);
+	jw_name(w, "comm");
+	jw_string_n(w, e->comm, sizeof(e->comm));
+	jw_string_or_null_field(w, "exe", r->exe, sizeof(r->exe));
+	jw_uint_field(w, "cgroup_id", e->cgroup_id);
+	jw_uint_field(w, "netns", e->netns);
+	if (r->netns_name[0]) {
+		jw_name(w, "netns_name");
+		jw_string_n(w, r->netns_name, sizeof(r->netns_name));
+	}
+	json_endpoint(w, e->family, e->proto, e->addr, e->port);
+	jw_name(w, "errno");
+	if (r->err) {
+		jw_string(w, errno_name(r->err, eb, sizeof(eb)));
+		jw_string_field(w, "errno_source", "guard");
+	} else {
+		jw_null(w);
+	}
+	jw_uint_field(w, "sock", e->cookie);
+	jw_name(w, "container");
+	container_json(w, &r->container);
+}
+
 /* The fields of each kind after "event"; the caller opens and closes. */
 static void json_record(struct jw *w, const void *obj)
 {
@@ -90,6 +155,10 @@ static void json_record(struct jw *w, const void *obj)
 	char eb[16];
 	int i;
 
+	if (r->guard.action) {
+		json_guard(w, r);
+		return;
+	}
 	jw_ts_field(w, "ts", r->ts_real_ns);
 	jw_uint_field(w, "pid", e->pid);
 	jw_uint_field(w, "tid", e->tid);
@@ -112,7 +181,8 @@ static void json_record(struct jw *w, const void *obj)
 	jw_name(w, "errno");
 	if (r->err) {
 		jw_string(w, errno_name(r->err, eb, sizeof(eb)));
-		jw_string_field(w, "errno_source", r->err_inferred ? "inferred" : "kernel");
+		jw_string_field(w, "errno_source", r->err_guard ? "guard" :
+						   r->err_inferred ? "inferred" : "kernel");
 	} else {
 		jw_null(w);
 	}
@@ -179,6 +249,8 @@ const char *gap_kind_name(enum bw_gap_kind k)
 		return "table_full";
 	case BW_GAP_CUT:
 		return "cut";
+	case BW_GAP_GUARD_DROPS:
+		return "guard_drops";
 	}
 	return "unknown";
 }
@@ -214,7 +286,8 @@ static const char *event_name(enum output_kind k, const void *obj)
 	case OUT_READY:
 		return "ready";
 	case OUT_RECORD:
-		return kind_name(((const struct bw_record *)obj)->ev.kind);
+		return ((const struct bw_record *)obj)->guard.action ? "guard" :
+		       kind_name(((const struct bw_record *)obj)->ev.kind);
 	case OUT_GAP:
 		return ((const struct bw_gap *)obj)->kind == BW_GAP_DROPS ? "drops" : "gap";
 	case OUT_RELOAD:
@@ -279,6 +352,42 @@ static void text_opts(struct sbuf *sb, __u8 opts)
 			sbuf_putc(sb, codes[i]);
 }
 
+/* Two lines: the columns, then what the rule keeps and for whom. */
+static int text_guard(struct sbuf *sb, const struct bw_record *r)
+{
+	const struct bw_event *e = &r->ev;
+	char a[64], tbuf[16], proto[8];
+	time_t sec = (time_t)(r->ts_real_ns / 1000000000ull);
+	struct tm tm;
+	int act = r->guard.action;
+
+	localtime_r(&sec, &tm);
+	strftime(tbuf, sizeof(tbuf), "%H:%M:%S", &tm);
+	addr_str(e->family, e->addr, a, sizeof(a));
+	snprintf(proto, sizeof(proto), "%s%c", proto_name(e->proto),
+		 e->family == 10 ? '6' : '4');
+	/* a holder found at start has no event time: it was there before us */
+	sbuf_printf(sb, "%-8s %-6s %7u ", act == BW_GUARD_ACT_HELD ? "start" : tbuf, "guard",
+		    e->pid);
+	sbuf_term_col(sb, e->comm, sizeof(e->comm), 11);
+	sbuf_printf(sb, " %-5s %-16s %5u %s", proto, a, e->port,
+		    act == BW_GUARD_ACT_DENY ? "EPERM guard" :
+		    act == BW_GUARD_ACT_AUDIT ? "audit" : "held");
+	container_text(sb, &r->container);
+	sbuf_printf(sb, "\n  %s guard: %u/%s is kept for ",
+		    act == BW_GUARD_ACT_DENY ? "error" : "warning", e->port, proto_name(e->proto));
+	sbuf_term_str(sb, r->guard.kept_for, sizeof(r->guard.kept_for));
+	sbuf_puts(sb, " (");
+	sbuf_term_str(sb, r->guard.rule, sizeof(r->guard.rule));
+	sbuf_puts(sb, "); ");
+	sbuf_term_str(sb, e->comm, sizeof(e->comm));
+	sbuf_printf(sb, "[%u] uid %u %s\n", e->pid, e->uid,
+		    act == BW_GUARD_ACT_DENY ? "was refused" :
+		    act == BW_GUARD_ACT_AUDIT ? "would have been refused (audit)" :
+		    "holds it now and would be refused");
+	return done(sb);
+}
+
 int output_text_record(struct sbuf *sb, const struct bw_record *r)
 {
 	const struct bw_event *e = &r->ev;
@@ -287,6 +396,8 @@ int output_text_record(struct sbuf *sb, const struct bw_record *r)
 	struct tm tm;
 	int i;
 
+	if (r->guard.action)
+		return text_guard(sb, r);
 	localtime_r(&sec, &tm);
 	strftime(tbuf, sizeof(tbuf), "%H:%M:%S", &tm);
 	addr_str(e->family, e->addr, a, sizeof(a));
@@ -302,7 +413,7 @@ int output_text_record(struct sbuf *sb, const struct bw_record *r)
 		sbuf_puts(sb, "unknown (events dropped)");
 	else if (r->err)
 		sbuf_printf(sb, "%s%s", errno_name(r->err, eb, sizeof(eb)),
-			    r->err_inferred ? "?" : "");
+			    r->err_guard ? " guard" : r->err_inferred ? "?" : "");
 	else
 		sbuf_puts(sb, "ok");
 	text_opts(sb, e->opts);

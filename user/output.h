@@ -15,7 +15,7 @@ struct jw;
  * --json adds its own after them); errors show as sb->oom.
  */
 void output_json_holder_fields(struct jw *w, const struct bw_holder *h);
-/* "drops", "unrendered", "write", "table_full", "cut" */
+/* "drops", "unrendered", "write", "table_full", "cut", "guard_drops" */
 const char *gap_kind_name(enum bw_gap_kind k);
 
 /* The sink-facing records by kind, for sinks that treat them alike. */
@@ -23,6 +23,8 @@ enum output_kind { OUT_READY, OUT_RECORD, OUT_GAP, OUT_RELOAD, OUT_SUMMARY };
 /* Append the NDJSON line (no newline) of obj, an object of kind k:
  * struct bw_ready, bw_record, bw_gap, bw_reload or bw_summary.  0 or -ENOMEM. */
 int output_json(struct sbuf *sb, enum output_kind k, const void *obj);
+/* A record with guard.action set is the port guard's ("event":"guard"):
+ * a refusal, an audit hit, or a holder found breaking a rule at start. */
 /* The same for the two kinds tests and callers name directly. */
 int output_json_record(struct sbuf *sb, const struct bw_record *r);
 int output_json_ready(struct sbuf *sb, const struct bw_ready *r);

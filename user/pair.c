@@ -16,6 +16,10 @@ struct pair {
 	unsigned int head, count;
 	__u64 drop_until;	/* attempts at or before this may have lost
 				 * their answer; 0: no drop seen */
+	/* the guard's refusals not yet matched to an attempt (cookie 0: free);
+	 * a cookie is never reused, so an old one never matches wrongly */
+	struct refusal { __u64 cookie; __u16 port; } refused[PAIR_REFUSED_MAX];
+	unsigned int refused_next;
 };
 
 int pair__new(const struct pair_opts *o, const struct pair_ops *ops, struct pair **out)
@@ -55,8 +59,8 @@ static struct slot *at(struct pair *p, unsigned int i)
 	return &p->q[(p->head + i) % p->o.max_pending];
 }
 
-static void emit(struct pair *p, const struct bw_event *e, int err, int inferred,
-		 int undecided)
+static void emit_as(struct pair *p, const struct bw_event *e, int err, int inferred,
+		    int undecided, int guard)
 {
 	struct pair_decided d;
 
@@ -67,14 +71,38 @@ static void emit(struct pair *p, const struct bw_event *e, int err, int inferred
 	d.err = err;
 	d.inferred = inferred;
 	d.undecided = undecided;
+	d.guard = guard;
 	p->ops.decided(p->ops.ctx, &d);
+}
+
+static void emit(struct pair *p, const struct bw_event *e, int err, int inferred,
+		 int undecided)
+{
+	emit_as(p, e, err, inferred, undecided, 0);
+}
+
+/* Did the guard refuse this bind?  The refusal is used up: the same socket
+ * may bind again, to a port the policy allows. */
+static int take_refusal(struct pair *p, __u64 cookie, __u16 req_port)
+{
+	for (unsigned int i = 0; cookie && i < PAIR_REFUSED_MAX; i++) {
+		struct refusal *r = &p->refused[i];
+
+		if (r->cookie == cookie && r->port == req_port) {
+			r->cookie = 0;
+			return 1;
+		}
+	}
+	return 0;
 }
 
 /* The default outcome of a pending event whose answer never came. */
 static void settle(struct pair *p, struct slot *s)
 {
 	if (s->ev.kind == BW_EV_BIND_ATTEMPT) {
-		if (s->undecided)			/* the answer may be lost */
+		if (take_refusal(p, s->ev.cookie, s->ev.req_port))
+			emit_as(p, &s->ev, EPERM, 0, 0, 1);	/* refused, not in use */
+		else if (s->undecided)			/* the answer may be lost */
 			emit(p, &s->ev, 0, 0, 1);
 		else					/* no success: failed */
 			emit(p, &s->ev, p->ops.infer(p->ops.ctx, &s->ev), 1, 0);
@@ -170,7 +198,11 @@ void pair__event(struct pair *p, const struct bw_event *e)
 		push(p, e);
 		return;
 	}
-	if (e->kind == BW_EV_BIND && e->ret > 0) {
+	if (e->kind == BW_EV_BIND && (e->ret == -EPERM || e->ret > 0) &&
+	    take_refusal(p, e->cookie, e->req_port)) {
+		/* a failure the guard caused (fentry: the kernel's -EPERM) */
+		emit_as(p, e, EPERM, 0, 0, 1);
+	} else if (e->kind == BW_EV_BIND && e->ret > 0) {
 		/* failed (the kernel saw that), errno unknown to the kernel side */
 		emit(p, e, p->ops.infer(p->ops.ctx, e), 1, 0);
 	} else if (e->kind == BW_EV_LISTEN && e->ret < 0) {
@@ -198,6 +230,31 @@ void pair__expire(struct pair *p, __u64 now_mono)
 void pair__drain(struct pair *p)
 {
 	pair__expire(p, ~0ull);
+}
+
+void pair__refused(struct pair *p, __u64 cookie, __u16 req_port)
+{
+	struct refusal *r;
+
+	if (!cookie)
+		return;
+	/* waiting now: decided at once (the guard's word is the answer) */
+	for (unsigned int i = p->count; i > 0; i--) {
+		struct slot *s = at(p, i - 1);
+
+		if (s->ev.kind == BW_EV_BIND_ATTEMPT && s->ev.cookie == cookie &&
+		    s->ev.req_port == req_port) {
+			emit_as(p, &s->ev, EPERM, 0, 0, 1);
+			s->ev.kind = 0;
+			pop_answered(p);
+			return;
+		}
+	}
+	/* not read yet (or already answered: a post_bind refusal after the
+	 * watch's own post_bind reported the port; nothing then takes it) */
+	r = &p->refused[p->refused_next++ % PAIR_REFUSED_MAX];
+	r->cookie = cookie;
+	r->port = req_port;
 }
 
 void pair__drops(struct pair *p, __u64 now_mono)

@@ -24,6 +24,8 @@ struct pair_decided {
 	int undecided;		/* the answer may have been among events the
 				 * kernel dropped: neither success nor failure
 				 * is known (err is 0) */
+	int guard;		/* err is EPERM from the port guard (user/guard.c):
+				 * refused by a policy, not a collision */
 };
 
 struct pair_ops {
@@ -64,6 +66,18 @@ void pair__drain(struct pair *p);
  * port shows it holds the port).
  */
 void pair__drops(struct pair *p, __u64 now_mono);
+
+/*
+ * The port guard refused the bind of socket cookie to req_port (0: a bind
+ * to port 0, refused in post_bind).  Its attempt, waiting now or read
+ * later, is decided as EPERM from the guard, never inferred (a refused
+ * bind is never also reported as a collision); likewise a failed bind event
+ * of that socket.  The guard has its own ring buffer, read after the
+ * watch's, so its word may come before or after the attempt: the last
+ * PAIR_REFUSED_MAX refusals are remembered until an attempt takes them.
+ */
+#define PAIR_REFUSED_MAX 64
+void pair__refused(struct pair *p, __u64 cookie, __u16 req_port);
 
 unsigned int pair__pending(const struct pair *p);
 

@@ -68,11 +68,29 @@ struct bw_flag {
 	char message[512];
 };
 
+/*
+ * What the port guard adds to a record (user/guard.c); action 0: not a guard
+ * record but the watch's.  A guard record goes to every sink like any other
+ * record and is rendered as "event":"guard".
+ */
+#define BW_GUARD_ACT_DENY	1	/* refused: the caller got EPERM (= BW_GUARD_DENY) */
+#define BW_GUARD_ACT_AUDIT	2	/* --audit: would have been refused (= BW_GUARD_AUDIT) */
+#define BW_GUARD_ACT_HELD	3	/* at start: the current holder breaks a rule */
+struct bw_guard_info {
+	int action;		/* BW_GUARD_ACT_*, 0: not a guard record */
+	int post_bind;		/* judged the kernel's choice for a bind to port 0 */
+	char rule[300];		/* "FILE:LINE" of the rule */
+	char kept_for[1025];	/* who the rule allows: "cgroup:/a,uid:0"
+				 * (POLICY_ALLOW_LEN: never cut) */
+};
+
 struct bw_record {
 	struct bw_event ev;
 	__u64 ts_real_ns;	/* wall clock, from ev.ts_ns */
 	int err;		/* positive errno, 0 on success */
 	int err_inferred;	/* err deduced, not returned by the kernel */
+	int err_guard;		/* err is EPERM from the port guard: a policy
+				 * refused the bind (errno_source "guard") */
 	int undecided;		/* outcome unknown: its answer may have been
 				 * among events the kernel dropped (err 0) */
 	char exe[BW_PATH_MAX];	/* full path, or the kernel's basename, or "" */
@@ -82,6 +100,7 @@ struct bw_record {
 	struct bw_flag flags[BW_MAX_FLAGS];
 	struct container_info container;	/* runtime "" when none */
 	char netns_name[64];	/* "host", a /run/netns name, or "" */
+	struct bw_guard_info guard;	/* action 0 unless a guard record */
 };
 
 /* Names for the numbers in an event; never NULL. */

@@ -43,6 +43,8 @@ enum bw_gap_kind {
 	BW_GAP_WRITE,		/* a sink could not write (disk full, ...) */
 	BW_GAP_TABLE_FULL,	/* the port table could not track a socket */
 	BW_GAP_CUT,		/* the sealed log cut a torn tail at start */
+	BW_GAP_GUARD_DROPS,	/* the port guard's ring buffer was full: refusals
+				 * (or audit hits) happened and were not reported */
 };
 
 struct bw_gap {

@@ -2125,6 +2125,7 @@ static int t_daemon_syslog(void)
 #include "t_containers.c"
 #include "t_arch2.c"
 #include "t_log.c"
+#include "t_guard.c"
 
 static const struct { const char *name; int (*fn)(void); } tests[] = {
 	{ "bind_tcp4", t_tcp4 },
@@ -2189,6 +2190,17 @@ static const struct { const char *name; int (*fn)(void); } tests[] = {
 	{ "log_kill_and_torn", t_log_kill_and_torn },
 	{ "log_key_file", t_log_key_file },
 	{ "log_syslog_anchor", t_log_syslog_anchor },
+	/* guard */
+	{ "guard_deny", t_guard_deny },
+	{ "guard_iouring", t_guard_iouring },
+	{ "guard_audit", t_guard_audit },
+	{ "guard_sigkill", t_guard_sigkill },
+	{ "guard_reload", t_guard_reload },
+	{ "guard_range", t_guard_range },
+	{ "guard_bad_policy", t_guard_bad_policy },
+	{ "guard_holder", t_guard_holder },
+	{ "guard_port0", t_guard_port0 },
+	{ "guard_daemon", t_guard_daemon },
 };
 
 int main(int argc, char **argv)

@@ -60,6 +60,11 @@ static const char want_page[] =
 "bindwatch_claim_binds_total{service=\"kube-proxy-healthz\"} 1\n"
 "bindwatch_claim_binds_total{service=\"laserfiche-eventhub\"} 1\n"
 "bindwatch_claim_binds_total{service=\"a\\\"b\\\\c\\nd?e\"} 1\n"
+"# HELP bindwatch_guard_total Port guard records by action: deny (refused), audit (would have been), held (at start).\n"
+"# TYPE bindwatch_guard_total counter\n"
+"bindwatch_guard_total{action=\"deny\"} 2\n"
+"bindwatch_guard_total{action=\"audit\"} 1\n"
+"bindwatch_guard_total{action=\"held\"} 0\n"
 "# HELP bindwatch_ring_dropped_total Events lost in the kernel because the ring buffer was full.\n"
 "# TYPE bindwatch_ring_dropped_total counter\n"
 "bindwatch_ring_dropped_total 42\n"
@@ -113,6 +118,12 @@ static void test_page(void)
 	add_flag("collision", "error", "");
 	ops->record(m, &rec);
 	ops->record(m, mk(BW_EV_BIND, IPPROTO_UDP, EACCES));
+	/* the port guard's records: counted apart, never as binds */
+	for (int i = 0; i < 3; i++) {
+		mk(BW_EV_BIND, IPPROTO_TCP, i < 2 ? EPERM : 0);
+		rec.guard.action = i < 2 ? BW_GUARD_ACT_DENY : BW_GUARD_ACT_AUDIT;
+		ops->record(m, &rec);
+	}
 	ops->record(m, mk(BW_EV_BIND, 200, 4000));		/* both out of range: "other" */
 	mk(BW_EV_BIND, IPPROTO_TCP, 0);				/* a bind on 10256: two claims */
 	add_flag("claim", "warning", "kube-proxy-healthz");
