@@ -134,40 +134,11 @@ static unsigned int proto_slot(__u8 proto)
 	}
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len, i;
-	unsigned int cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	/* overlong forms, surrogates, past U+10FFFF */
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 void metrics_label_value(struct sbuf *sb, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, k;
+	unsigned int cp;
 
 	while (i < n && p[i]) {
 		if (p[i] == '\\') {
@@ -178,7 +149,7 @@ void metrics_label_value(struct sbuf *sb, const char *s, size_t n)
 			sbuf_puts(sb, "\\n");
 		} else if (p[i] < 0x20 || p[i] == 0x7f) {
 			sbuf_putc(sb, '?');
-		} else if ((k = utf8_len(p + i, n - i)) == 0) {
+		} else if ((k = sbuf_utf8_len(p + i, n - i, &cp)) == 0) {
 			sbuf_putc(sb, '?');
 		} else {
 			for (size_t j = 0; j < k; j++)
