@@ -339,6 +339,13 @@ static void family(struct sbuf *sb, const char *name, const char *type, const ch
 	sbuf_printf(sb, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* A family with one sample and no labels. */
+static void single(struct sbuf *sb, const char *name, const char *type, const char *help, __u64 v)
+{
+	family(sb, name, type, help);
+	sbuf_printf(sb, "%s %llu\n", name, (unsigned long long)v);
+}
+
 void metrics__render(struct metrics *m, struct sbuf *sb)
 {
 	/* the tables are copied under the lock and formatted outside it */
@@ -411,24 +418,18 @@ void metrics__render(struct metrics *m, struct sbuf *sb)
 			    a == BW_GUARD_ACT_DENY ? "deny" : a == BW_GUARD_ACT_AUDIT ? "audit" : "held",
 			    (unsigned long long)get(&m->guard[a]));
 
-	family(sb, "bindwatch_ring_dropped_total", "counter",
-	       "Events lost in the kernel because the ring buffer was full.");
-	sbuf_printf(sb, "bindwatch_ring_dropped_total %llu\n", (unsigned long long)get(&m->dropped));
-	family(sb, "bindwatch_untracked_sockets_total", "counter",
-	       "Sockets the kernel-side state table had no room for (their close may go unreported).");
-	sbuf_printf(sb, "bindwatch_untracked_sockets_total %llu\n",
-		    (unsigned long long)get(&m->untracked));
-	family(sb, "bindwatch_port_table_sockets", "gauge",
-	       "Sockets in the agent's live port table.");
-	sbuf_printf(sb, "bindwatch_port_table_sockets %llu\n",
-		    (unsigned long long)get(&m->table_sockets));
-	family(sb, "bindwatch_log_records_total", "counter",
-	       "Records appended to the sealed log (0 without one).");
-	sbuf_printf(sb, "bindwatch_log_records_total %llu\n",
-		    (unsigned long long)get(&m->log_records));
-	family(sb, "bindwatch_log_gaps_total", "counter",
-	       "Gap notices (drops, records lost to write errors, table full) the sinks were given.");
-	sbuf_printf(sb, "bindwatch_log_gaps_total %llu\n", (unsigned long long)get(&m->log_gaps));
+	single(sb, "bindwatch_ring_dropped_total", "counter",
+	       "Events lost in the kernel because the ring buffer was full.", get(&m->dropped));
+	single(sb, "bindwatch_untracked_sockets_total", "counter",
+	       "Sockets the kernel-side state table had no room for (their close may go unreported).",
+	       get(&m->untracked));
+	single(sb, "bindwatch_port_table_sockets", "gauge",
+	       "Sockets in the agent's live port table.", get(&m->table_sockets));
+	single(sb, "bindwatch_log_records_total", "counter",
+	       "Records appended to the sealed log (0 without one).", get(&m->log_records));
+	single(sb, "bindwatch_log_gaps_total", "counter",
+	       "Gap notices (drops, records lost to write errors, table full) the sinks were given.",
+	       get(&m->log_gaps));
 
 	family(sb, "bindwatch_build_info", "gauge", "The agent's version and backend; always 1.");
 	if (backend[0]) {
