@@ -112,51 +112,22 @@ static bool guard_write_policy(const struct guard_env *g, const char *text)
 	return true;
 }
 
-/* The agent as `bindwatch guard --json --policy F [extra...]`. */
+/* The agent as `bindwatch guard --json --policy F [extra...]`: the harness's
+ * start, and the ready record must name the guard among its hooks. */
 static bool guard_start(struct agent *a, const char *policy, const char *const *extra)
 {
-	const char *argv[32];
-	int p[2], i = 0;
-	double end;
+	const char *args[32] = { "--policy", policy };
+	int i = 2;
 
-	memset(a, 0, sizeof(*a));
-	argv[i++] = agent_path;
-	argv[i++] = "guard";
-	argv[i++] = "--json";
-	argv[i++] = "--policy";
-	argv[i++] = policy;
-	if (backend_arg) {
-		argv[i++] = "--backend";
-		argv[i++] = backend_arg;
-	}
-	if (exact_arg)
-		argv[i++] = "--exact-errno";
-	for (int k = 0; extra && extra[k] && i < 30; k++)
-		argv[i++] = extra[k];
-	argv[i] = NULL;
-	if (pipe2(p, O_CLOEXEC))
+	for (int k = 0; extra && extra[k] && i < 31; k++)
+		args[i++] = extra[k];
+	args[i] = NULL;
+	if (!agent_start_sub(a, "guard", args))
 		return false;
-	a->pid = fork();
-	if (a->pid < 0)
-		return false;
-	if (a->pid == 0) {
-		dup2(p[1], 1);
-		execv(agent_path, (char *const *)argv);
-		_exit(127);
-	}
-	close(p[1]);
-	a->out = p[0];
-	end = mono_now() + 20;
-	while (mono_now() < end && a->nlines < 1)
-		agent_pump(a, 0.2);
-	/* the ready record names the guard among its hooks */
-	if (a->nlines < 1 || !jis(a->lines[0], "event", "ready") ||
-	    !strstr(a->lines[0], "\"guard\"")) {
-		failf("guard agent printed no ready line with the hook \"guard\": %s",
-		      a->nlines ? a->lines[0] : "(nothing)");
+	if (!agent_has_hook(a, "guard")) {
+		failf("guard agent printed no ready line with the hook \"guard\": %s", a->lines[0]);
 		return false;
 	}
-	jget(a->lines[0], "backend", a->backend, sizeof(a->backend));
 	return true;
 }
 
@@ -735,7 +706,7 @@ static int t_guard_daemon(void)
 {
 	unsigned short port = guard_free_port(SOCK_STREAM);
 	struct gbind b = { NULL, 65534, AF_INET, SOCK_STREAM, 0, 0, "logged" };
-	char dir[] = "/tmp/bw-glog-XXXXXX", err[4096], out[4096], text[256], cmd[600];
+	char dir[] = "/tmp/bw-glog-XXXXXX", err[4096], out[4096], text[256];
 	const char *extra[] = { "--policy", NULL, NULL };
 	struct guard_env g;
 	struct daemon_run d = { 0 };
@@ -761,10 +732,7 @@ static int t_guard_daemon(void)
 		failf("no bind record with errno_source guard in the log");
 	check_true(verify_rc(dir, out, sizeof(out)) == 0, "the log with guard records verifies");
 done:
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd)) {
-		/* nothing to clean */
-	}
+	rm_rf(dir);
 	guard_env_free(&g);
 	return T_PASS;
 }
