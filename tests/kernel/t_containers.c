@@ -204,6 +204,25 @@ static void ctr_rm(const char *rt_cmd, const char *name)
 }
 
 /* The print-out of the agent for the report: the failure line. */
+/*
+ * `RUN -d --name NAME -p PORT:80 IMAGE httpd` (RUN: the runtime's run
+ * command): a container with a published port, its 64-hex id into id.
+ * False, and the test failed naming rt, if it did not start.
+ */
+static bool ctr_run_published(const char *run, const char *rt, const char *name,
+			      unsigned short port, char *id, size_t idlen)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof(cmd), "%s -d --name %s -p %u:80 " CTR_IMAGE " httpd -f -p 80 2>/dev/null",
+		 run, name, port);
+	if (sh_out(cmd, id, idlen) || strlen(id) != 64) {
+		failf("%s run -p failed: %s", rt, id);
+		return false;
+	}
+	return true;
+}
+
 static void ctr_show(const char *what, const char *line)
 {
 	if (line && getenv("BW_KTEST_SHOW"))
@@ -399,12 +418,8 @@ static int t_ctr_docker_proxy(void)
 	ctr_names(name, other, sizeof(name));
 	if (!agent_start(&a, port_args(port)))
 		return T_FAIL;
-	snprintf(cmd, sizeof(cmd), DOCKER " run -d --name %s -p %u:80 " CTR_IMAGE
-		 " httpd -f -p 80 2>/dev/null", name, port);
-	if (sh_out(cmd, id, sizeof(id)) || strlen(id) != 64) {
-		failf("docker run -p failed: %s", id);
+	if (!ctr_run_published(DOCKER " run", "docker", name, port, id, sizeof(id)))
 		goto out;
-	}
 	ctr_wait(&a, "listen", port, "null", "\"comm\":\"docker-proxy\"");
 	in_child("latecomer", 0, do_latecomer, &c);
 	l = ctr_wait(&a, "bind", port, "EADDRINUSE", "\"comm\":\"latecomer\"");
@@ -739,7 +754,7 @@ static int t_ctr_podman_published(void)
 {
 	unsigned short port = free_port(SOCK_STREAM);
 	struct bind_case c = { AF_INET, SOCK_STREAM, "127.0.0.1", port, 0, 0 };
-	char name[64], other[64], id[128] = "", cmd[600], want[300];
+	char name[64], other[64], id[128] = "", want[300];
 	struct agent a;
 	const char *l;
 
@@ -748,12 +763,8 @@ static int t_ctr_podman_published(void)
 	ctr_names(name, other, sizeof(name));
 	if (!agent_start(&a, port_args(port)))
 		return T_FAIL;
-	snprintf(cmd, sizeof(cmd), PODMAN_RUN " -d --name %s -p %u:80 " CTR_IMAGE
-		 " httpd -f -p 80 2>/dev/null", name, port);
-	if (sh_out(cmd, id, sizeof(id)) || strlen(id) != 64) {
-		failf("podman run -p failed: %s", id);
+	if (!ctr_run_published(PODMAN_RUN, "podman", name, port, id, sizeof(id)))
 		goto out;
-	}
 	ctr_wait(&a, "bind", port, "null", "\"comm\":\"podman\"");
 	in_child("latecomer", 0, do_latecomer, &c);
 	l = ctr_wait(&a, "bind", port, "EADDRINUSE", "\"comm\":\"latecomer\"");
