@@ -126,19 +126,25 @@ static void rotated_log(char *d, size_t n, struct logw_opts *o)
 	write_records(o, 60);
 }
 
-static long count_in(const char *dir, const char *pattern)
+/* The number a shell command prints, -1 if it prints none. */
+static long sh_num(const char *cmd)
 {
-	char cmd[1024];
 	long n = -1;
-	FILE *f;
+	FILE *f = popen(cmd, "r");
 
-	snprintf(cmd, sizeof(cmd), "cd %s && cat bindwatch.log | grep -c '%s'", dir, pattern);
-	f = popen(cmd, "r");
 	if (f && fscanf(f, "%ld", &n) != 1)
 		n = -1;
 	if (f)
 		pclose(f);
 	return n;
+}
+
+static long count_in(const char *dir, const char *pattern)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd), "cd %s && cat bindwatch.log | grep -c '%s'", dir, pattern);
+	return sh_num(cmd);
 }
 
 static void t_intact(void)
@@ -493,18 +499,11 @@ static void t_append_whole(void)
 static long sum_in(const char *dir, const char *pattern, const char *field)
 {
 	char cmd[1024];
-	long n = -1;
-	FILE *f;
 
 	snprintf(cmd, sizeof(cmd), "cd %s && grep '%s' bindwatch.log | "
 		 "sed -n 's/.*\"%s\":\\([0-9]*\\).*/\\1/p' | awk '{s+=$1} END {print s+0}'",
 		 dir, pattern, field);
-	f = popen(cmd, "r");
-	if (f && fscanf(f, "%ld", &n) != 1)
-		n = -1;
-	if (f)
-		pclose(f);
-	return n;
+	return sh_num(cmd);
 }
 
 /* A write error (RLIMIT_FSIZE stands in for a full disk): every record is
