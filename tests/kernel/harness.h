@@ -338,6 +338,17 @@ enum { T_PASS, T_FAIL, T_SKIP };
 		return T_SKIP;							\
 	} while (0)
 
+/* Remove a test's temporary folder and all in it. */
+static void rm_rf(const char *dir)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd)) {
+		/* nothing left to clean */
+	}
+}
+
 static void run_test(const char *name, int (*fn)(void))
 {
 	int r;

@@ -642,8 +642,7 @@ static int t_python_claim_cmdline(void)
 out:
 	python_stop(pid);
 	agent_free(&a);
-	snprintf(path, sizeof(path), "rm -rf %s", dir);
-	sh_out(path, NULL, 0);
+	rm_rf(dir);
 	return T_PASS;
 }
 
@@ -741,8 +740,7 @@ out:
 		kill(pid, SIGTERM);
 		waitpid(pid, NULL, 0);
 	}
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	sh_out(cmd, NULL, 0);
+	rm_rf(dir);
 	return T_PASS;
 }
 
