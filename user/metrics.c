@@ -134,40 +134,11 @@ static unsigned int proto_slot(__u8 proto)
 	}
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len, i;
-	unsigned int cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	/* overlong forms, surrogates, past U+10FFFF */
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 void metrics_label_value(struct sbuf *sb, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, k;
+	unsigned int cp;
 
 	while (i < n && p[i]) {
 		if (p[i] == '\\') {
@@ -178,7 +149,7 @@ void metrics_label_value(struct sbuf *sb, const char *s, size_t n)
 			sbuf_puts(sb, "\\n");
 		} else if (p[i] < 0x20 || p[i] == 0x7f) {
 			sbuf_putc(sb, '?');
-		} else if ((k = utf8_len(p + i, n - i)) == 0) {
+		} else if ((k = sbuf_utf8_len(p + i, n - i, &cp)) == 0) {
 			sbuf_putc(sb, '?');
 		} else {
 			for (size_t j = 0; j < k; j++)
@@ -368,6 +339,13 @@ static void family(struct sbuf *sb, const char *name, const char *type, const ch
 	sbuf_printf(sb, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* A family with one sample and no labels. */
+static void single(struct sbuf *sb, const char *name, const char *type, const char *help, __u64 v)
+{
+	family(sb, name, type, help);
+	sbuf_printf(sb, "%s %llu\n", name, (unsigned long long)v);
+}
+
 void metrics__render(struct metrics *m, struct sbuf *sb)
 {
 	/* the tables are copied under the lock and formatted outside it */
@@ -440,24 +418,18 @@ void metrics__render(struct metrics *m, struct sbuf *sb)
 			    a == BW_GUARD_ACT_DENY ? "deny" : a == BW_GUARD_ACT_AUDIT ? "audit" : "held",
 			    (unsigned long long)get(&m->guard[a]));
 
-	family(sb, "bindwatch_ring_dropped_total", "counter",
-	       "Events lost in the kernel because the ring buffer was full.");
-	sbuf_printf(sb, "bindwatch_ring_dropped_total %llu\n", (unsigned long long)get(&m->dropped));
-	family(sb, "bindwatch_untracked_sockets_total", "counter",
-	       "Sockets the kernel-side state table had no room for (their close may go unreported).");
-	sbuf_printf(sb, "bindwatch_untracked_sockets_total %llu\n",
-		    (unsigned long long)get(&m->untracked));
-	family(sb, "bindwatch_port_table_sockets", "gauge",
-	       "Sockets in the agent's live port table.");
-	sbuf_printf(sb, "bindwatch_port_table_sockets %llu\n",
-		    (unsigned long long)get(&m->table_sockets));
-	family(sb, "bindwatch_log_records_total", "counter",
-	       "Records appended to the sealed log (0 without one).");
-	sbuf_printf(sb, "bindwatch_log_records_total %llu\n",
-		    (unsigned long long)get(&m->log_records));
-	family(sb, "bindwatch_log_gaps_total", "counter",
-	       "Gap notices (drops, records lost to write errors, table full) the sinks were given.");
-	sbuf_printf(sb, "bindwatch_log_gaps_total %llu\n", (unsigned long long)get(&m->log_gaps));
+	single(sb, "bindwatch_ring_dropped_total", "counter",
+	       "Events lost in the kernel because the ring buffer was full.", get(&m->dropped));
+	single(sb, "bindwatch_untracked_sockets_total", "counter",
+	       "Sockets the kernel-side state table had no room for (their close may go unreported).",
+	       get(&m->untracked));
+	single(sb, "bindwatch_port_table_sockets", "gauge",
+	       "Sockets in the agent's live port table.", get(&m->table_sockets));
+	single(sb, "bindwatch_log_records_total", "counter",
+	       "Records appended to the sealed log (0 without one).", get(&m->log_records));
+	single(sb, "bindwatch_log_gaps_total", "counter",
+	       "Gap notices (drops, records lost to write errors, table full) the sinks were given.",
+	       get(&m->log_gaps));
 
 	family(sb, "bindwatch_build_info", "gauge", "The agent's version and backend; always 1.");
 	if (backend[0]) {

@@ -97,6 +97,22 @@ static const char *guard_action(int action)
 	return "unknown";
 }
 
+/* Who made the call and where it ran: the same fields, in the same order,
+ * for a plain bind record and a guard record. */
+static void json_process(struct jw *w, const struct bw_record *r)
+{
+	const struct bw_event *e = &r->ev;
+
+	jw_uint_field(w, "pid", e->pid);
+	jw_uint_field(w, "tid", e->tid);
+	jw_uint_field(w, "uid", e->uid);
+	jw_name(w, "comm");
+	jw_string_n(w, e->comm, sizeof(e->comm));
+	jw_string_or_null_field(w, "exe", r->exe, sizeof(r->exe));
+	jw_uint_field(w, "cgroup_id", e->cgroup_id);
+	jw_uint_field(w, "netns", e->netns);
+}
+
 /* A refusal, an audit hit, or a holder found breaking a rule at start. */
 static void json_guard(struct jw *w, const struct bw_record *r)
 {
@@ -122,14 +138,7 @@ static void json_guard(struct jw *w, const struct bw_record *r)
 	}
 	jw_end_array(w);
 	jw_string_field(w, "hook", r->guard.post_bind ? "post_bind" : "bind");
-	jw_uint_field(w, "pid", e->pid);
-	jw_uint_field(w, "tid", e->tid);
-	jw_uint_field(w, "uid", e->uid);
-	jw_name(w, "comm");
-	jw_string_n(w, e->comm, sizeof(e->comm));
-	jw_string_or_null_field(w, "exe", r->exe, sizeof(r->exe));
-	jw_uint_field(w, "cgroup_id", e->cgroup_id);
-	jw_uint_field(w, "netns", e->netns);
+	json_process(w, r);
 	if (r->netns_name[0]) {
 		jw_name(w, "netns_name");
 		jw_string_n(w, r->netns_name, sizeof(r->netns_name));
@@ -160,14 +169,7 @@ static void json_record(struct jw *w, const void *obj)
 		return;
 	}
 	jw_ts_field(w, "ts", r->ts_real_ns);
-	jw_uint_field(w, "pid", e->pid);
-	jw_uint_field(w, "tid", e->tid);
-	jw_uint_field(w, "uid", e->uid);
-	jw_name(w, "comm");
-	jw_string_n(w, e->comm, sizeof(e->comm));
-	jw_string_or_null_field(w, "exe", r->exe, sizeof(r->exe));
-	jw_uint_field(w, "cgroup_id", e->cgroup_id);
-	jw_uint_field(w, "netns", e->netns);
+	json_process(w, r);
 	json_endpoint(w, e->family, e->proto, e->addr, e->port);
 	jw_uint_field(w, "requested_port", e->req_port);
 	jw_name(w, "opts");

@@ -100,9 +100,7 @@ void sbuf_printf(struct sbuf *sb, const char *fmt, ...)
 	sb->len += (size_t)n;
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid;
- * *cpp gets the code point. */
-static size_t utf8_len(const unsigned char *s, size_t n, unsigned int *cpp)
+size_t sbuf_utf8_len(const unsigned char *s, size_t n, unsigned int *cpp)
 {
 	size_t len, i;
 	unsigned int cp;
@@ -166,7 +164,7 @@ void sbuf_json_str(struct sbuf *sb, const char *s, size_t n)
 		} else if (c < 0x80) {
 			sbuf_putc(sb, (char)c);
 			i++;
-		} else if ((l = utf8_len(p + i, n - i, &cp)) != 0 &&
+		} else if ((l = sbuf_utf8_len(p + i, n - i, &cp)) != 0 &&
 			   !memchr(p + i, 0, l)) {
 			if (cp_is_dangerous(cp)) {
 				sbuf_printf(sb, "\\u%04x", cp);

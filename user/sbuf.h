@@ -22,6 +22,14 @@ void sbuf_printf(struct sbuf *sb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /*
+ * Length of the valid UTF-8 sequence at s (s[0] readable, at most n bytes):
+ * 1 to 4, or 0 if it is not UTF-8 (a bad lead or continuation byte, cut
+ * short, an overlong form, a surrogate, past U+10FFFF).  *cpp gets the code
+ * point.  The one validator for every escaper of untrusted text.
+ */
+size_t sbuf_utf8_len(const unsigned char *s, size_t n, unsigned int *cpp);
+
+/*
  * Append s (at most n bytes, stopping at NUL) as a JSON string with quotes.
  * Control characters become \uXXXX, bytes that are not valid UTF-8 become
  * \u00XX of the byte, so the output is always valid JSON.  Code points a

@@ -140,8 +140,9 @@ static bool jis(const char *line, const char *key, const char *want)
 	return jget(line, key, v, sizeof(v)) && !strcmp(v, want);
 }
 
-/* Start the agent with extra args (NULL-terminated); wait for its ready line. */
-static bool agent_start(struct agent *a, const char *const *extra)
+/* Start `bindwatch [sub] --json [--backend B] [--exact-errno] extra...` (sub
+ * NULL for the watch, extra NULL-terminated); wait for its ready line. */
+static bool agent_start_sub(struct agent *a, const char *sub, const char *const *extra)
 {
 	const char *argv[48];
 	int p[2], i = 0, k;
@@ -149,6 +150,8 @@ static bool agent_start(struct agent *a, const char *const *extra)
 
 	memset(a, 0, sizeof(*a));
 	argv[i++] = agent_path;
+	if (sub)
+		argv[i++] = sub;
 	argv[i++] = "--json";
 	if (backend_arg) {
 		argv[i++] = "--backend";
@@ -182,6 +185,12 @@ static bool agent_start(struct agent *a, const char *const *extra)
 	if (!jget(a->lines[0], "hooks", a->hooks, sizeof(a->hooks)))
 		a->hooks[0] = 0;
 	return true;
+}
+
+/* Start the agent with extra args (NULL-terminated); wait for its ready line. */
+static bool agent_start(struct agent *a, const char *const *extra)
+{
+	return agent_start_sub(a, NULL, extra);
 }
 
 /* Did the agent say, in its ready line, that it attached this hook or feature? */
@@ -328,6 +337,17 @@ enum { T_PASS, T_FAIL, T_SKIP };
 		snprintf(fail_why, sizeof(fail_why), __VA_ARGS__);		\
 		return T_SKIP;							\
 	} while (0)
+
+/* Remove a test's temporary folder and all in it. */
+static void rm_rf(const char *dir)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd)) {
+		/* nothing left to clean */
+	}
+}
 
 static void run_test(const char *name, int (*fn)(void))
 {

@@ -204,6 +204,57 @@ static void ctr_rm(const char *rt_cmd, const char *name)
 }
 
 /* The print-out of the agent for the report: the failure line. */
+/* Run cmd, a detached `run -d`: its stdout must be the new container's
+ * 64-hex id (into id).  False, and the test failed naming what, if not. */
+static bool ctr_started(const char *cmd, const char *what, char *id, size_t idlen)
+{
+	if (sh_out(cmd, id, idlen) || strlen(id) != 64) {
+		failf("%s failed: %s", what, id);
+		return false;
+	}
+	return true;
+}
+
+/* The id of container name (it may have exited) by `RT inspect`, "" if none. */
+static void ctr_id(const char *rt_cmd, const char *name, char *id, size_t idlen)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "%s inspect -f '{{.Id}}' %s", rt_cmd, name);
+	sh_out(cmd, id, idlen);
+}
+
+/*
+ * `RUN -d --name NAME -p PORT:80 IMAGE httpd` (RUN: the runtime's run
+ * command): a container with a published port, its 64-hex id into id.
+ * False, and the test failed naming rt, if it did not start.
+ */
+static bool ctr_run_published(const char *run, const char *rt, const char *name,
+			      unsigned short port, char *id, size_t idlen)
+{
+	char cmd[600], what[32];
+
+	snprintf(cmd, sizeof(cmd), "%s -d --name %s -p %u:80 " CTR_IMAGE " httpd -f -p 80 2>/dev/null",
+		 run, name, port);
+	snprintf(what, sizeof(what), "%s run -p", rt);
+	return ctr_started(cmd, what, id, idlen);
+}
+
+/* `bindwatch who PORT [--json]`: its whole output, stderr too, into out. */
+static void who_out(unsigned short port, bool json, char *out, size_t len)
+{
+	char cmd[600];
+	size_t n;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "%s who %u%s 2>&1", agent_path, port, json ? " --json" : "");
+	p = popen(cmd, "r");
+	n = p ? fread(out, 1, len - 1, p) : 0;
+	out[n] = 0;
+	if (p)
+		pclose(p);
+}
+
 static void ctr_show(const char *what, const char *line)
 {
 	if (line && getenv("BW_KTEST_SHOW"))
@@ -235,17 +286,14 @@ static int t_ctr_podman_holds_docker_fails(void)
 		return T_FAIL;
 	snprintf(cmd, sizeof(cmd), PODMAN_RUN " -d --name %s --network host " CTR_IMAGE
 		 " httpd -f -p %u 2>/dev/null", holder, port);
-	if (sh_out(cmd, hid, sizeof(hid)) || strlen(hid) != 64) {
-		failf("podman run failed: %s", hid);
+	if (!ctr_started(cmd, "podman run", hid, sizeof(hid)))
 		goto out;
-	}
 	l = ctr_wait(&a, "listen", port, "null", NULL);
 	check_true(has_ctr(l, "podman", hid, holder), "podman container's listen not named");
 	snprintf(cmd, sizeof(cmd), DOCKER " run --name %s --network host " CTR_IMAGE
 		 " httpd -f -p %u >/dev/null 2>&1", late, port);
 	check_true(sh_out(cmd, NULL, 0) != 0, "the second httpd did not fail");
-	snprintf(cmd, sizeof(cmd), DOCKER " inspect -f '{{.Id}}' %s", late);
-	sh_out(cmd, lid, sizeof(lid));
+	ctr_id(DOCKER, late, lid, sizeof(lid));
 	l = ctr_wait(&a, "bind", port, "EADDRINUSE", "\"runtime\":\"docker\"");
 	ctr_show("docker host-network container fails, podman holds", l);
 	check_true(has_ctr(l, "docker", lid, late), "the failing docker container is not named");
@@ -256,8 +304,7 @@ static int t_ctr_podman_holds_docker_fails(void)
 	snprintf(cmd, sizeof(cmd), DOCKER " run -d --name %s -p %u:80 " CTR_IMAGE
 		 " httpd -f -p 80 >/dev/null 2>&1", proxied, port);
 	check_true(sh_out(cmd, NULL, 0) != 0, "docker run -p did not fail");
-	snprintf(cmd, sizeof(cmd), DOCKER " inspect -f '{{.Id}}' %s", proxied);
-	sh_out(cmd, pid3, sizeof(pid3));
+	ctr_id(DOCKER, proxied, pid3, sizeof(pid3));
 	l = ctr_wait(&a, "bind", port, "EADDRINUSE", "\"comm\":\"docker-proxy\"");
 	ctr_show("docker-proxy fails, podman holds", l);
 	check_true(has_ctr(l, "docker", pid3, proxied), "the failing docker-proxy's container not named");
@@ -304,17 +351,14 @@ static int t_ctr_docker_holds_podman_fails(void)
 		goto out;
 	snprintf(cmd, sizeof(cmd), DOCKER " run -d --name %s --label-file %s --network host "
 		 CTR_IMAGE " httpd -f -p %u 2>/dev/null", holder, labels, port);
-	if (sh_out(cmd, hid, sizeof(hid)) || strlen(hid) != 64) {
-		failf("docker run failed: %s", hid);
+	if (!ctr_started(cmd, "docker run", hid, sizeof(hid)))
 		goto out;
-	}
 	l = ctr_wait(&a, "listen", port, "null", NULL);
 	check_true(has_ctr(l, "docker", hid, holder), "docker container (300 labels) not named");
 	snprintf(cmd, sizeof(cmd), PODMAN_RUN " --name %s --network host " CTR_IMAGE
 		 " httpd -f -p %u >/dev/null 2>&1", late, port);
 	check_true(sh_out(cmd, NULL, 0) != 0, "the second httpd did not fail");
-	snprintf(cmd, sizeof(cmd), "podman inspect -f '{{.Id}}' %s", late);
-	sh_out(cmd, lid, sizeof(lid));
+	ctr_id("podman", late, lid, sizeof(lid));
 	l = ctr_wait(&a, "bind", port, "EADDRINUSE", "\"runtime\":\"podman\"");
 	ctr_show("podman host-network container fails, docker holds", l);
 	check_true(has_ctr(l, "podman", lid, late), "the failing podman container is not named");
@@ -390,7 +434,7 @@ static int t_ctr_docker_proxy(void)
 {
 	unsigned short port = free_port(SOCK_STREAM);
 	struct bind_case c = { AF_INET, SOCK_STREAM, "127.0.0.1", port, 0, 0 };
-	char name[64], other[64], id[128] = "", cmd[600], want[300];
+	char name[64], other[64], id[128] = "", want[300];
 	struct agent a;
 	const char *l;
 
@@ -399,12 +443,8 @@ static int t_ctr_docker_proxy(void)
 	ctr_names(name, other, sizeof(name));
 	if (!agent_start(&a, port_args(port)))
 		return T_FAIL;
-	snprintf(cmd, sizeof(cmd), DOCKER " run -d --name %s -p %u:80 " CTR_IMAGE
-		 " httpd -f -p 80 2>/dev/null", name, port);
-	if (sh_out(cmd, id, sizeof(id)) || strlen(id) != 64) {
-		failf("docker run -p failed: %s", id);
+	if (!ctr_run_published(DOCKER " run", "docker", name, port, id, sizeof(id)))
 		goto out;
-	}
 	ctr_wait(&a, "listen", port, "null", "\"comm\":\"docker-proxy\"");
 	in_child("latecomer", 0, do_latecomer, &c);
 	l = ctr_wait(&a, "bind", port, "EADDRINUSE", "\"comm\":\"latecomer\"");
@@ -427,24 +467,12 @@ static int t_ctr_docker_proxy(void)
 	/* who, in text (the CONTAINER column) and JSON */
 	{
 		char out[4096] = "", js[8192] = "";
-		FILE *p;
-		size_t n;
 
-		snprintf(cmd, sizeof(cmd), "%s who %u 2>&1", agent_path, port);
-		p = popen(cmd, "r");
-		n = p ? fread(out, 1, sizeof(out) - 1, p) : 0;
-		out[n] = 0;
-		if (p)
-			pclose(p);
+		who_out(port, false, out, sizeof(out));
 		snprintf(want, sizeof(want), "docker-proxy        0 %s", name);
 		check_true(strstr(out, "CONTAINER") && strstr(out, want),
 			   "who (text) does not name the proxy's container");
-		snprintf(cmd, sizeof(cmd), "%s who %u --json 2>&1", agent_path, port);
-		p = popen(cmd, "r");
-		n = p ? fread(js, 1, sizeof(js) - 1, p) : 0;
-		js[n] = 0;
-		if (p)
-			pclose(p);
+		who_out(port, true, js, sizeof(js));
 		check_true(has_ctr(js, "docker", id, name), "who --json does not name the proxy's container");
 		if (fail_why[0] && getenv("BW_KTEST_SHOW"))
 			printf("# who: %s\n", out);
@@ -614,8 +642,7 @@ static int t_python_claim_cmdline(void)
 out:
 	python_stop(pid);
 	agent_free(&a);
-	snprintf(path, sizeof(path), "rm -rf %s", dir);
-	sh_out(path, NULL, 0);
+	rm_rf(dir);
 	return T_PASS;
 }
 
@@ -625,30 +652,18 @@ static int t_who_comm_newline(void)
 {
 	unsigned short port = free_port(SOCK_STREAM);
 	struct server sv = { 0 };
-	char cmd[300], js[8192] = "";
-	size_t n;
-	FILE *p;
+	char js[8192] = "";
 
 	if (!serve(&sv, "ab\ncd", NULL, "4", "127.0.0.1", port, "l"))
 		return T_FAIL;
-	snprintf(cmd, sizeof(cmd), "%s who %u --json 2>&1", agent_path, port);
-	p = popen(cmd, "r");
-	n = p ? fread(js, 1, sizeof(js) - 1, p) : 0;
-	js[n] = 0;
-	if (p)
-		pclose(p);
+	who_out(port, true, js, sizeof(js));
 	check_true(strstr(js, "\"comm\":\"ab\\u000acd\"") != NULL, "who cut the comm at its newline");
 	unserve(&sv);
 	/* the text COMM column pads, never cuts inside an escape */
 	port = free_port(SOCK_STREAM);
 	if (!serve(&sv, "\xff\xfe\xff\xfe", NULL, "4", "127.0.0.1", port, "l"))
 		return T_FAIL;
-	snprintf(cmd, sizeof(cmd), "%s who %u 2>&1", agent_path, port);
-	p = popen(cmd, "r");
-	n = p ? fread(js, 1, sizeof(js) - 1, p) : 0;
-	js[n] = 0;
-	if (p)
-		pclose(p);
+	who_out(port, false, js, sizeof(js));
 	check_true(strstr(js, " \\xff\\xfe\\xff\\xfe ") != NULL, "who's COMM column split an escape");
 	unserve(&sv);
 	return T_PASS;
@@ -725,8 +740,7 @@ out:
 		kill(pid, SIGTERM);
 		waitpid(pid, NULL, 0);
 	}
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	sh_out(cmd, NULL, 0);
+	rm_rf(dir);
 	return T_PASS;
 }
 
@@ -739,7 +753,7 @@ static int t_ctr_podman_published(void)
 {
 	unsigned short port = free_port(SOCK_STREAM);
 	struct bind_case c = { AF_INET, SOCK_STREAM, "127.0.0.1", port, 0, 0 };
-	char name[64], other[64], id[128] = "", cmd[600], want[300];
+	char name[64], other[64], id[128] = "", want[300];
 	struct agent a;
 	const char *l;
 
@@ -748,12 +762,8 @@ static int t_ctr_podman_published(void)
 	ctr_names(name, other, sizeof(name));
 	if (!agent_start(&a, port_args(port)))
 		return T_FAIL;
-	snprintf(cmd, sizeof(cmd), PODMAN_RUN " -d --name %s -p %u:80 " CTR_IMAGE
-		 " httpd -f -p 80 2>/dev/null", name, port);
-	if (sh_out(cmd, id, sizeof(id)) || strlen(id) != 64) {
-		failf("podman run -p failed: %s", id);
+	if (!ctr_run_published(PODMAN_RUN, "podman", name, port, id, sizeof(id)))
 		goto out;
-	}
 	ctr_wait(&a, "bind", port, "null", "\"comm\":\"podman\"");
 	in_child("latecomer", 0, do_latecomer, &c);
 	l = ctr_wait(&a, "bind", port, "EADDRINUSE", "\"comm\":\"latecomer\"");

@@ -26,15 +26,6 @@ static int daemon_once(const char *dir, const char *extra1, const char *extra2, 
 	return run_agent_out(args, out, n);
 }
 
-static void rm_rf(const char *dir)
-{
-	char cmd[600];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd)) {
-	}
-}
-
 /* Wait (at most 5 s) until the log holds n binds by comm; the count. */
 static long wait_binds(const char *dir, const char *comm, long n)
 {

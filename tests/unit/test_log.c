@@ -111,14 +111,27 @@ static int write_records(const struct logw_opts *o, int n)
 	return err;
 }
 
-static long count_in(const char *dir, const char *pattern)
+/* A fresh folder d (n bytes) and writer options *o for it. */
+static void log_dir(char *d, size_t n, struct logw_opts *o)
 {
-	char cmd[1024];
-	long n = -1;
-	FILE *f;
+	mkdir_tmp(d, n);
+	*o = opts(d);
+}
 
-	snprintf(cmd, sizeof(cmd), "cd %s && cat bindwatch.log | grep -c '%s'", dir, pattern);
-	f = popen(cmd, "r");
+/* A fresh folder with a log rotated a few times: 60 records, 4 KiB files. */
+static void rotated_log(char *d, size_t n, struct logw_opts *o)
+{
+	log_dir(d, n, o);
+	o->max_size = 4096;
+	write_records(o, 60);
+}
+
+/* The number a shell command prints, -1 if it prints none. */
+static long sh_num(const char *cmd)
+{
+	long n = -1;
+	FILE *f = popen(cmd, "r");
+
 	if (f && fscanf(f, "%ld", &n) != 1)
 		n = -1;
 	if (f)
@@ -126,13 +139,20 @@ static long count_in(const char *dir, const char *pattern)
 	return n;
 }
 
+static long count_in(const char *dir, const char *pattern)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd), "cd %s && cat bindwatch.log | grep -c '%s'", dir, pattern);
+	return sh_num(cmd);
+}
+
 static void t_intact(void)
 {
 	char d[64];
 	struct logw_opts o;
 
-	mkdir_tmp(d, sizeof(d));
-	o = opts(d);
+	log_dir(d, sizeof(d), &o);
 	CHECK(write_records(&o, 20) == 0, "write");
 	CHECK(verify(d, NULL) == 0, "intact log fails verify: %s", out);
 	CHECK(strstr(out, "chain intact") && strstr(out, "clean stop"), "verify says: %s", out);
@@ -146,8 +166,7 @@ static void t_nul_hides(void)
 	char d[64];
 	struct logw_opts o;
 
-	mkdir_tmp(d, sizeof(d));
-	o = opts(d);
+	log_dir(d, sizeof(d), &o);
 	write_records(&o, 5);
 	sh("cd %s && { head -2 bindwatch.log; printf '\\000{\"event\":\"bind\",\"comm\":\"sshd\"}\\n'; "
 	   "tail -n +3 bindwatch.log; } > x && cat x > bindwatch.log && rm x", d);
@@ -162,8 +181,7 @@ static void t_nul_tail_restart(void)
 	char d[64];
 	struct logw_opts o;
 
-	mkdir_tmp(d, sizeof(d));
-	o = opts(d);
+	log_dir(d, sizeof(d), &o);
 	write_records(&o, 5);
 	sh("cd %s && head -c 300 /dev/zero >> bindwatch.log", d);
 	CHECK(write_records(&o, 5) == 0, "restart after a NUL tail");
@@ -179,8 +197,7 @@ static void t_torn_restart(void)
 	char d[64];
 	struct logw_opts o;
 
-	mkdir_tmp(d, sizeof(d));
-	o = opts(d);
+	log_dir(d, sizeof(d), &o);
 	write_records(&o, 5);
 	sh("cd %s && printf '{\"event\":\"bind\",\"ts\":\"2026' >> bindwatch.log", d);
 	CHECK(verify(d, NULL) == 1 && strstr(out, "the last line is cut"),
@@ -200,8 +217,7 @@ static void t_tail_cut(void)
 	struct log_anchor a;
 	FILE *f;
 
-	mkdir_tmp(d, sizeof(d));
-	o = opts(d);
+	log_dir(d, sizeof(d), &o);
 	write_records(&o, 20);	/* seq 1 log_start, 2..21 binds, 22 log_stop */
 	snprintf(line, sizeof(line), "%s/%s", d, LOG_ANCHOR_FILE);
 	f = fopen(line, "r");
@@ -242,10 +258,7 @@ static void t_live_removed(void)
 	char d[64];
 	struct logw_opts o;
 
-	mkdir_tmp(d, sizeof(d));
-	o = opts(d);
-	o.max_size = 4096;
-	write_records(&o, 60);
+	rotated_log(d, sizeof(d), &o);
 	sh("cd %s && ls bindwatch-*.log.gz >/dev/null && rm bindwatch.log", d);
 	CHECK(verify(d, NULL) == 1 && strstr(out, "missing from the end"),
 	      "live file removed: %s", out);
@@ -276,8 +289,7 @@ static void t_lock(void)
 	struct logw *a = NULL, *b = NULL;
 	int err;
 
-	mkdir_tmp(d, sizeof(d));
-	o = opts(d);
+	log_dir(d, sizeof(d), &o);
 	CHECK(logw__open(&o, &a) == 0, "first writer");
 	CHECK(log_dir_locked(d) == 1, "the lock is not seen");
 	{
@@ -300,8 +312,7 @@ static void t_stray_files(void)
 	struct logw_opts o;
 	struct log_files f;
 
-	mkdir_tmp(d, sizeof(d));
-	o = opts(d);
+	log_dir(d, sizeof(d), &o);
 	o.max_size = 4096;
 	o.max_files = 2;
 	write_records(&o, 10);
@@ -341,8 +352,7 @@ static void t_no_links(void)
 	char d[64], cmd[512];
 	struct logw_opts o;
 
-	mkdir_tmp(d, sizeof(d));
-	o = opts(d);
+	log_dir(d, sizeof(d), &o);
 	sh("cd %s && echo secret > target && ln -s target bindwatch.log", d);
 	CHECK(capture(open_fn, &o) == -ELOOP, "a symlinked live file is followed: %s", out);
 	CHECK(strstr(out, "symbolic link") != NULL, "message: %s", out);
@@ -407,10 +417,7 @@ static void t_modes(void)
 	struct logw_opts o;
 	mode_t old = umask(0);
 
-	mkdir_tmp(d, sizeof(d));
-	o = opts(d);
-	o.max_size = 4096;
-	write_records(&o, 60);
+	rotated_log(d, sizeof(d), &o);
 	umask(old);
 	snprintf(cmd, sizeof(cmd), "cd %s && test -z \"$(find . -type f ! -perm 0640)\"", d);
 	CHECK(system(cmd) == 0, "a file is not 0640 under umask 0");
@@ -457,8 +464,7 @@ static void t_keyed(void)
 				    "................................................................";
 	struct vargs v;
 
-	mkdir_tmp(d, sizeof(d));
-	o = opts(d);
+	log_dir(d, sizeof(d), &o);
 	o.key = key;
 	o.keylen = sizeof(key) - 1;
 	write_records(&o, 5);
@@ -477,8 +483,7 @@ static void t_append_whole(void)
 	const char bad[] = "{\"event\":\"bind\",\"comm\":\"a\nb\"}";
 	const char nul[] = "{\"event\":\"bind\",\"comm\":\"a\0b\"}";
 
-	mkdir_tmp(d, sizeof(d));
-	o = opts(d);
+	log_dir(d, sizeof(d), &o);
 	CHECK(logw__open(&o, &w) == 0, "open");
 	CHECK(logw__append(w, bad, strlen(bad)) == 0, "a two-line record stops the writer");
 	CHECK(logw__append(w, nul, sizeof(nul) - 1) == 0, "a NUL record stops the writer");
@@ -494,18 +499,11 @@ static void t_append_whole(void)
 static long sum_in(const char *dir, const char *pattern, const char *field)
 {
 	char cmd[1024];
-	long n = -1;
-	FILE *f;
 
 	snprintf(cmd, sizeof(cmd), "cd %s && grep '%s' bindwatch.log | "
 		 "sed -n 's/.*\"%s\":\\([0-9]*\\).*/\\1/p' | awk '{s+=$1} END {print s+0}'",
 		 dir, pattern, field);
-	f = popen(cmd, "r");
-	if (f && fscanf(f, "%ld", &n) != 1)
-		n = -1;
-	if (f)
-		pclose(f);
-	return n;
+	return sh_num(cmd);
 }
 
 /* A write error (RLIMIT_FSIZE stands in for a full disk): every record is
@@ -518,8 +516,7 @@ static void t_write_errors_counted(void)
 	pid_t pid;
 	int status = -1;
 
-	mkdir_tmp(d, sizeof(d));
-	o = opts(d);
+	log_dir(d, sizeof(d), &o);
 	o.flush_records = 1;
 	pid = fork();
 	if (pid == 0) {
@@ -565,10 +562,7 @@ static void t_corrupt_gz(void)
 	char d[64];
 	struct logw_opts o;
 
-	mkdir_tmp(d, sizeof(d));
-	o = opts(d);
-	o.max_size = 4096;
-	write_records(&o, 60);
+	rotated_log(d, sizeof(d), &o);
 	sh("cd %s && f=$(ls bindwatch-*.log.gz | head -1) && s=$(stat -c %%s $f) && "
 	   "head -c $((s / 2)) $f > x && cat x > $f && rm x && echo $f > corrupt", d);
 	CHECK(verify(d, NULL) == 1, "verify passed a cut gzip file");
@@ -619,8 +613,7 @@ static void t_history_text(void)
 		"\"proto\":\"tcp\",\"addr\":\"0.0.0.0\",\"port\":7777,\"requested_port\":7777,\"errno\":null,\"sock\":42}",
 	};
 
-	mkdir_tmp(d, sizeof(d));
-	o = opts(d);
+	log_dir(d, sizeof(d), &o);
 	logw__open(&o, &w);
 	for (size_t i = 0; i < sizeof(recs) / sizeof(recs[0]); i++)
 		logw__append(w, recs[i], strlen(recs[i]));
