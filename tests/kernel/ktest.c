@@ -2080,7 +2080,7 @@ static int t_daemon_syslog(void)
 	const char *extra[] = { "--syslog", "--port", port_s, NULL };
 	struct daemon_run d = { 0 };
 	char buf[8192], err[2048], want[64];
-	int fd, found = 0;
+	int fd, found = 0, ready = 0;
 	pid_t pid;
 
 	if (!access("/dev/log", F_OK))
@@ -2100,7 +2100,22 @@ static int t_daemon_syslog(void)
 		_exit(127);
 	}
 	d.pid = pid;
-	sleep(2);
+	/* attached when its ready record arrives: start-up takes seconds in
+	 * an emulated VM, so no fixed sleep */
+	for (double end = mono_now() + 30; mono_now() < end && !ready;) {
+		struct pollfd pfd = { fd, POLLIN, 0 };
+		ssize_t n;
+
+		if (poll(&pfd, 1, 200) <= 0)
+			continue;
+		n = recv(fd, buf, sizeof(buf) - 1, 0);
+		buf[n > 0 ? n : 0] = 0;
+		ready = strstr(buf, "bindwatch[") && strstr(buf, "\"event\":\"ready\"");
+	}
+	if (!ready) {
+		failf("no ready record reached syslog within 30 s");
+		goto out;
+	}
 	in_child("syslogged", 0, do_bind_close, &c);
 	snprintf(want, sizeof(want), "\"port\":%u,", port);
 	for (double end = mono_now() + 5; mono_now() < end && !found;) {
@@ -2114,10 +2129,11 @@ static int t_daemon_syslog(void)
 		found = strstr(buf, "bindwatch[") && strstr(buf, "\"comm\":\"syslogged\"") &&
 			strstr(buf, want);
 	}
+	check_true(found, "no syslog datagram with the bind record");
+out:
 	daemon_stop(&d, err, sizeof(err));
 	close(fd);
 	unlink("/dev/log");
-	check_true(found, "no syslog datagram with the bind record");
 	return T_PASS;
 }
 
