@@ -22,7 +22,16 @@
 #define BW_EV_BIND_ATTEMPT	4	/* cgroup backend: bind() asked for a fixed
 					 * port; BW_EV_BIND with the same cookie
 					 * follows if, and only if, it succeeded */
-#define BW_EV_CONNECT		5	/* reserved: kernel-chosen port on connect */
+#define BW_EV_CONNECT		5	/* connect() took a watched port the
+					 * kernel chose (ephemeral_steal) */
+
+/*
+ * The kernel side's per-CPU counters (the `drops` map), by index; the agent
+ * sums each over all CPUs.
+ */
+#define BW_CNT_DROPPED		0	/* failed ring-buffer reserves */
+#define BW_CNT_UNTRACKED	1	/* sockets the kernel's state table had no room for */
+#define BW_CNT_MAX		2
 
 /* bw_event.opts: socket options in force at the time of the event */
 #define BW_OPT_REUSEADDR	(1u << 0)
