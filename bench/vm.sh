@@ -3,10 +3,12 @@
 # qemu TCG, so only ratios between programs and backends mean anything, not
 # the absolute nanoseconds): fentry, cgroup and cgroup --exact-errno, which
 # this host's kernel cannot all run.  Slow (several minutes): not part of
-# `make bench`; run as `make bench-vm` or bench/vm.sh after `make bench`.
+# `make bench`: run bench/vm.sh.
 #   BENCH_STAT_ROUNDS (3), BENCH_STAT_N (3000) as in bench/run.sh
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
+make -s -C "$top" bindwatch .output/tests/ktest
+make -s -C "$top/bench" OUTPUT="$top/.output/bench"
 script=$(mktemp /tmp/bwbench-vm.XXXXXX)
 trap 'rm -f "$script"' EXIT
 cat > "$script" <<INNER
