@@ -149,6 +149,8 @@ static __always_inline int pid_wanted(__u32 tgid)
  * measured ~1 us per event on the 6.18 host.  A crossing missed because
  * another CPU reserved in between only defers the wakeup to the next one;
  * the agent also polls on a short timeout, so nothing waits longer than that.
+ * Once 8 x wakeup_bytes are pending (half the ring by default) the agent is
+ * about to lose events: then every event forces a wakeup again, as before.
  */
 #define BW_RB_RECORD	(sizeof(struct bw_event) + 8 /* BPF_RINGBUF_HDR_SZ */)
 
@@ -156,7 +158,8 @@ static __always_inline __u64 wake_flag(void)
 {
 	if (!wakeup_bytes)
 		return 0;
-	if (bpf_ringbuf_query(&events, BPF_RB_PROD_POS) % wakeup_bytes < BW_RB_RECORD)
+	if (bpf_ringbuf_query(&events, BPF_RB_PROD_POS) % wakeup_bytes < BW_RB_RECORD ||
+	    bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= 8 * wakeup_bytes)
 		return BPF_RB_FORCE_WAKEUP;
 	return BPF_RB_NO_WAKEUP;
 }
