@@ -4,10 +4,14 @@
 # to the no-monitor baseline measured in the same run.
 #   BENCH_ROUNDS (7)  rounds;  BENCH_SCALE (1) iteration multiplier
 #   BENCH_STORM_S (3) storm seconds
+#   BENCH_STAT_ROUNDS (5) rounds of the kernel's per-program run time
+#   BENCH_STAT_N (20000 x scale) bind cycles per such round
+#   BENCH_ONLY_STATS (0) 1: the per-program table only (the VM uses it)
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 BW=${BW:-$top/bindwatch}
 BENCH=${BENCH:-$top/.output/bench/bench}
+PROGSTATS=${PROGSTATS:-$top/.output/bench/progstats}
 rounds=${BENCH_ROUNDS:-7}
 scale=${BENCH_SCALE:-1}
 storm_s=${BENCH_STORM_S:-3}
@@ -74,6 +78,56 @@ for c in bw-fentry bw-cgroup bw-cgroup-exact bpftrace bindsnoop; do
 	stop_monitor
 done
 echo "# kernel $(uname -r), $(nproc) cpus, $(date -u +%Y-%m-%dT%H:%MZ), configs: $configs"
+
+# In-kernel cost per program, measured by the kernel: run_time_ns / run_cnt
+# of the programs THIS agent holds (progstats finds them in the agent's
+# /proc/PID/fdinfo, so other agents on the host are not counted; it turns the
+# statistics on through BPF_ENABLE_STATS, held by a descriptor, and never
+# writes kernel.bpf_stats_enabled).  Other processes' binds during a round
+# run the same programs: runs per cycle says how many there were.
+stat_rounds=${BENCH_STAT_ROUNDS:-5}
+stat_n=${BENCH_STAT_N:-$((20000 * scale))}
+: > "$tmp/stats"
+for c in $configs; do
+	case $c in bw-*) ;; *) continue ;; esac
+	for op in bind listen udp; do
+		r=1
+		while [ $r -le "$stat_rounds" ]; do
+			start_monitor $c || { echo "# $c failed to start for the run-time statistics"; break; }
+			"$PROGSTATS" "$mon_pid" -- "$BENCH" $op "$stat_n" 2>"$tmp/ps.err" |
+				awk -v c=$c -v op=$op 'NF == 4 { print c, op, $1, $3, $4 }' >> "$tmp/stats"
+			[ -s "$tmp/ps.err" ] && echo "# progstats: $(head -1 "$tmp/ps.err")"
+			stop_monitor
+			r=$((r + 1))
+		done
+	done
+done
+if [ -s "$tmp/stats" ]; then
+	echo
+	echo "In-kernel run time per program (kernel run_time_ns / run_cnt; median of $stat_rounds rounds of $stat_n cycles)"
+	awk -v n=$stat_n '
+	function median(s,   a, k, i, j, t) {
+		k = split(s, a, " ")
+		for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+		return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
+	}
+	$4 > 0 { k = $1 " " $2 " " $3; if (!(k in avg)) order[++no] = k; avg[k] = avg[k] " " $5 / $4; runs[k] = runs[k] " " $4 / n }
+	END {
+		printf "| %-16s | %-6s | %-18s | %-14s | %-13s |\n", "config", "cycle", "program", "runs per cycle", "avg ns per run"
+		printf "|---|---|---|---|---|\n"
+		for (i = 1; i <= no; i++) {
+			k = order[i]; split(k, f, " ")
+			rpc = median(runs[k]); a = median(avg[k])
+			if (rpc < 0.1) continue	# not part of this cycle: other processes
+			printf "| %-16s | %-6s | %-18s | %14.2f | %13.0f |\n", f[1], f[2], f[3], rpc, a
+			sum[f[1] " " f[2]] += a * int(rpc + 0.5)
+			if (!((f[1] " " f[2]) in seen)) { seen[f[1] " " f[2]] = 1; so[++ns] = f[1] " " f[2] }
+		}
+		print ""
+		for (i = 1; i <= ns; i++) { split(so[i], f, " "); printf "Sum per %s cycle, %s: %.0f ns\n", f[2], f[1], sum[so[i]] }
+	}' "$tmp/stats"
+fi
+[ "${BENCH_ONLY_STATS:-0}" = 1 ] && exit 0
 
 n_bind=${BENCH_N_BIND:-$((20000 * scale))}; n_pid=${BENCH_N_PID:-$((300000 * scale))}
 r=1

@@ -13,7 +13,7 @@
  *            kernel's errno for bind() syscalls, at the price of putting every
  *            syscall on the host on the tracepoint slow path.
  *
- * Both sets keep per-socket state in a hash keyed by socket cookie, so a close is
+ * Both sets keep per-socket state in a table keyed by socket cookie, so a close is
  * reported only for sockets that held a port we saw them get.
  */
 #include "vmlinux.h"
@@ -31,6 +31,27 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* ------------------------------------------------------------ fentry set */
 
+/* The sockaddr a bind asked for, in one probe read; returns the port, host
+ * order.  (uaddr is the kernel's copy, but its BTF type is the 16-byte struct
+ * sockaddr, too short for plain loads of a sockaddr_in6.) */
+static __always_inline __u16 read_sockaddr(__u8 addr[16], __u16 family,
+					   const struct sockaddr *uaddr)
+{
+	if (family == AF_INET6) {
+		struct sockaddr_in6 sin6 = {};
+
+		bpf_probe_read_kernel(&sin6, sizeof(sin6), uaddr);
+		__builtin_memcpy(addr, &sin6.sin6_addr, 16);
+		return bpf_ntohs(sin6.sin6_port);
+	} else {
+		struct sockaddr_in sin = {};
+
+		bpf_probe_read_kernel(&sin, sizeof(sin), uaddr);
+		__builtin_memcpy(addr, &sin.sin_addr, 4);
+		return bpf_ntohs(sin.sin_port);
+	}
+}
+
 static __always_inline int on_bind_exit(struct socket *sock,
 					const struct sockaddr *uaddr, int ret)
 {
@@ -44,14 +65,15 @@ static __always_inline int on_bind_exit(struct socket *sock,
 		return 0;
 	if (failed_only && !ret)
 		goto track;
-	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	family = sk->__sk_common.skc_family;
 	req_port = read_sockaddr(req, family, uaddr);
-	port = ret ? req_port : BPF_CORE_READ(sk, __sk_common.skc_num);
+	port = ret ? req_port : sk->__sk_common.skc_num;
 	if (!port_wanted(port))
 		goto track;
-	e = start_event(sk);
+	e = start_event(BW_CTX_BTF);
 	if (!e)
 		goto track;
+	fill_sock_btf(e, sk);
 	e->kind = BW_EV_BIND;
 	e->ret = ret;
 	e->req_port = req_port;
@@ -90,34 +112,30 @@ int BPF_PROG(fexit_inet_listen, struct socket *sock, int backlog, int ret)
 		set_state_simple(bpf_get_socket_cookie(sk), SS_LISTENING);
 	if (failed_only && !ret)
 		return 0;
-	return emit_sock_event(sk, BW_EV_LISTEN, ret, 0,
-			       bpf_get_socket_cookie(sk));
-}
-
-static __always_inline int on_release(const struct sock *sk)
-{
-	__u64 cookie = bpf_get_socket_cookie((void *)sk);
-	struct sock_state *st = bpf_map_lookup_elem(&socks, &cookie);
-	__u8 state;
-
-	if (!st)
-		return 0;
-	state = st->state;
-	bpf_map_delete_elem(&socks, &cookie);
-	if (!state || failed_only || !pid_wanted(bpf_get_current_pid_tgid() >> 32))
-		return 0;
-	return emit_sock_event(sk, BW_EV_CLOSE, 0,
-			       state == SS_LISTENING ? BW_F_LISTENING : 0, cookie);
+	return emit_sock_event_btf(sk, BW_EV_LISTEN, ret, 0,
+				   bpf_get_socket_cookie(sk));
 }
 
 SEC("fentry/inet_release")
 int BPF_PROG(fentry_inet_release, struct socket *sock)
 {
 	struct sock *sk = sock->sk;	/* trusted BTF pointer */
+	struct sock_slot *s;
+	__u64 cookie;
+	__u8 state;
 
 	if (!sk)
 		return 0;
-	return on_release(sk);
+	cookie = bpf_get_socket_cookie(sk);
+	s = sock_find(cookie);
+	if (!s)
+		return 0;
+	state = s->st.state;
+	sock_forget(cookie);
+	if (!state || failed_only || !pid_wanted(bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	return emit_sock_event_btf(sk, BW_EV_CLOSE, 0,
+				   state == SS_LISTENING ? BW_F_LISTENING : 0, cookie);
 }
 
 /* ------------------------------------------------------------ cgroup set */
@@ -126,17 +144,22 @@ int BPF_PROG(fentry_inet_release, struct socket *sock)
  * Report a bind that failed before we could see it fail: the socket is being
  * bound again or released while its last bind left it unbound.
  */
-static __always_inline void emit_stale_failure(const struct sock *sk,
-					       struct sock_state *st,
+static __always_inline void emit_stale_failure(const struct sock *sk, __u8 proto,
+					       const struct sock_state *st,
 					       __u64 cookie)
 {
+	struct sk_head h = {};
+	const struct sock_common *c = (const void *)h.b;
 	struct bw_event *e;
 
 	if (!port_wanted(st->req_port))
 		return;
-	e = start_event(sk);
+	if (read_head(&h, sk))
+		return;
+	e = start_event(BW_CTX_CGROUP);
 	if (!e)
 		return;
+	fill_sock_cg(e, sk, c, proto);
 	e->kind = BW_EV_BIND;
 	e->ret = 1;
 	e->flags = BW_F_FROM_CLOSE;
@@ -147,25 +170,34 @@ static __always_inline void emit_stale_failure(const struct sock *sk,
 	submit(e);
 }
 
+static __always_inline void fill_attempt(struct bw_event *e,
+					 const struct sock_state *st,
+					 __u64 cookie)
+{
+	e->kind = BW_EV_BIND_ATTEMPT;
+	e->port = st->req_port;
+	e->req_port = st->req_port;
+	__builtin_memcpy(e->addr, st->req_addr, sizeof(e->addr));
+	e->cookie = cookie;
+}
+
 static __always_inline int on_cgroup_bind(struct bpf_sock_addr *ctx,
 					  __u16 family)
 {
 	const struct sock *sk;
-	struct sock_state *old, st = {};
+	struct sock_state st = {};
+	struct sock_slot *s;
+	struct sk_head h = {};
+	const struct sock_common *c = (const void *)h.b;
 	struct bw_event *e;
 	__u16 req_port = bpf_ntohs(ctx->user_port);
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u8 proto = ctx->protocol;
 	__u64 cookie;
 
 	if (!pid_wanted(tgid) || !ctx->sk)
 		return 1;
 	cookie = bpf_get_socket_cookie(ctx);
-	sk = as_sock(ctx->sk);
-	/* A bind that did not come back with post_bind failed; say so if no
-	 * attempt event already stands for it. */
-	old = bpf_map_lookup_elem(&socks, &cookie);
-	if (old && old->state == SS_PENDING && !old->attempt_sent)
-		emit_stale_failure(sk, old, cookie);
 	st.state = SS_PENDING;
 	st.req_port = req_port;
 	st.family = family;
@@ -183,7 +215,19 @@ static __always_inline int on_cgroup_bind(struct bpf_sock_addr *ctx,
 	/* the attempt event (or, in exact mode, sys_exit_bind) answers for a
 	 * fixed port; see below */
 	st.attempt_sent = req_port && port_wanted(req_port);
-	set_state(cookie, &st);
+
+	/* A socket bound again: a bind that did not come back with post_bind
+	 * failed, and is reported now if no attempt event already stands for
+	 * it. */
+	s = sock_find(cookie);
+	if (s) {
+		if (s->st.state == SS_PENDING && !s->st.attempt_sent)
+			emit_stale_failure(as_sock(ctx->sk), proto, &s->st, cookie);
+	} else {
+		s = sock_claim(cookie);
+	}
+	if (s)
+		s->st = st;
 
 	/*
 	 * Port 0 cannot collide (short of an exhausted range), so it costs no
@@ -191,30 +235,27 @@ static __always_inline int on_cgroup_bind(struct bpf_sock_addr *ctx,
 	 * known at once, not only at close.  In exact mode sys_exit_bind says
 	 * it, with the kernel's errno.
 	 */
-	if (!req_port || !port_wanted(req_port))
+	if (!st.attempt_sent)
+		return 1;
+	sk = as_sock(ctx->sk);
+	if (read_head(&h, sk))
 		return 1;
 	if (exact_errno) {
 		struct bw_event pend = {};
 		__u32 tid = (__u32)bpf_get_current_pid_tgid();
 
-		fill_task(&pend);
-		fill_sock(&pend, sk);
+		fill_task(&pend, BW_CTX_CGROUP);
+		fill_sock_cg(&pend, sk, c, proto);
+		fill_attempt(&pend, &st, cookie);
 		pend.kind = BW_EV_BIND;
-		pend.port = req_port;
-		pend.req_port = req_port;
-		__builtin_memcpy(pend.addr, st.req_addr, sizeof(pend.addr));
-		pend.cookie = cookie;
 		bpf_map_update_elem(&inflight, &tid, &pend, BPF_ANY);
 		return 1;
 	}
-	e = start_event(sk);
+	e = start_event(BW_CTX_CGROUP);
 	if (!e)
 		return 1;
-	e->kind = BW_EV_BIND_ATTEMPT;
-	e->port = req_port;
-	e->req_port = req_port;
-	__builtin_memcpy(e->addr, st.req_addr, sizeof(e->addr));
-	e->cookie = cookie;
+	fill_sock_cg(e, sk, c, proto);
+	fill_attempt(e, &st, cookie);
 	submit(e);
 	return 1;
 }
@@ -233,8 +274,11 @@ int cg_bind6(struct bpf_sock_addr *ctx)
 
 static __always_inline int on_post_bind(struct bpf_sock *ctx)
 {
-	struct sock_state *st;
+	struct sock_state *st = NULL;
+	struct sock_slot *s;
 	const struct sock *sk;
+	struct sk_head h = {};
+	const struct sock_common *c = (const void *)h.b;
 	struct bw_event *e;
 	__u16 port = ctx->src_port;
 	__u64 cookie;
@@ -242,9 +286,11 @@ static __always_inline int on_post_bind(struct bpf_sock *ctx)
 	if (!pid_wanted(bpf_get_current_pid_tgid() >> 32))
 		return 1;
 	cookie = bpf_get_socket_cookie(ctx);
-	st = bpf_map_lookup_elem(&socks, &cookie);
-	if (st)
+	s = sock_find(cookie);
+	if (s) {
+		st = &s->st;
 		st->state = SS_BOUND;
+	}
 	if (exact_errno) {
 		__u32 tid = (__u32)bpf_get_current_pid_tgid();
 
@@ -253,16 +299,19 @@ static __always_inline int on_post_bind(struct bpf_sock *ctx)
 	if (failed_only || !port_wanted(port))
 		return 1;
 	sk = as_sock(ctx);
-	e = start_event(sk);
+	if (read_head(&h, sk))
+		return 1;
+	e = start_event(BW_CTX_CGROUP);
 	if (!e)
 		return 1;
+	fill_sock_cg(e, sk, c, ctx->protocol);
 	e->kind = BW_EV_BIND;
 	e->port = port;
 	e->req_port = st ? st->req_port : port;
 	if (st)
 		__builtin_memcpy(e->addr, st->req_addr, sizeof(e->addr));
 	else
-		fill_bound_addr(e, sk);
+		fill_common_addr(e, c);
 	e->cookie = cookie;
 	submit(e);
 	return 1;
@@ -283,27 +332,29 @@ int cg_post_bind6(struct bpf_sock *ctx)
 SEC("cgroup/sock_release")
 int cg_sock_release(struct bpf_sock *ctx)
 {
-	struct sock_state *st, copy;
+	struct sock_state copy;
+	struct sock_slot *s;
 	const struct sock *sk;
 	__u64 cookie = bpf_get_socket_cookie(ctx);
+	__u8 proto = ctx->protocol;
 
-	st = bpf_map_lookup_elem(&socks, &cookie);
-	if (!st)
+	s = sock_find(cookie);
+	if (!s)
 		return 1;
-	copy = *st;
-	bpf_map_delete_elem(&socks, &cookie);
+	copy = s->st;
+	sock_forget(cookie);
 	if (!copy.state || !pid_wanted(bpf_get_current_pid_tgid() >> 32))
 		return 1;
 	sk = as_sock(ctx);
 	if (copy.state == SS_PENDING) {
 		if (!copy.attempt_sent)
-			emit_stale_failure(sk, &copy, cookie);
+			emit_stale_failure(sk, proto, &copy, cookie);
 		return 1;
 	}
 	if (!failed_only)
-		emit_sock_event(sk, BW_EV_CLOSE, 0,
-				copy.state == SS_LISTENING ? BW_F_LISTENING : 0,
-				cookie);
+		emit_sock_event_cg(sk, proto, BW_EV_CLOSE, 0,
+				   copy.state == SS_LISTENING ? BW_F_LISTENING : 0,
+				   cookie);
 	return 1;
 }
 
@@ -322,33 +373,33 @@ int cg_sock_release(struct bpf_sock *ctx)
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(tp_set_state, struct sock *sk, int oldstate, int newstate)
 {
-	struct sock_state *st;
+	struct sock_slot *s;
 
-	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+	if (sk->sk_protocol != IPPROTO_TCP)
 		return 0;
 	if (!pid_wanted(bpf_get_current_pid_tgid() >> 32))
 		return 0;
 	if (newstate == TCP_LISTEN) {
 		__u64 cookie = bpf_get_socket_cookie(sk);
 
-		st = bpf_map_lookup_elem(&socks, &cookie);
-		if (st)
-			st->state = SS_LISTENING;
+		s = sock_find(cookie);
+		if (s)
+			s->st.state = SS_LISTENING;
 		else
 			set_state_simple(cookie, SS_LISTENING);
 		/* Tentative: get_port() has not run yet.  Sent even when only
 		 * failures are wanted, so the agent can pair it with a failure. */
-		emit_sock_event(sk, BW_EV_LISTEN, 0, BW_F_TENTATIVE, cookie);
+		emit_sock_event_btf(sk, BW_EV_LISTEN, 0, BW_F_TENTATIVE, cookie);
 		return 0;
 	}
 	if (oldstate == TCP_LISTEN && newstate == TCP_CLOSE &&
-	    BPF_CORE_READ(sk, sk_shutdown) == 0) {
+	    sk->sk_shutdown == 0) {
 		__u64 cookie = bpf_get_socket_cookie(sk);
 
-		st = bpf_map_lookup_elem(&socks, &cookie);
-		if (st)
-			st->state = SS_BOUND;
-		emit_sock_event(sk, BW_EV_LISTEN, -98 /* EADDRINUSE */, 0, cookie);
+		s = sock_find(cookie);
+		if (s)
+			s->st.state = SS_BOUND;
+		emit_sock_event_btf(sk, BW_EV_LISTEN, -EADDRINUSE, 0, cookie);
 		return 0;
 	}
 	return 0;
@@ -365,52 +416,60 @@ static __always_inline int port_watched(__u16 port)
 	return b && ((b->bits[idx] >> (port & 7)) & 1);
 }
 
+static __always_inline int connect_wanted(__u16 port)
+{
+	return !failed_only && port && port_watched(port) &&
+	       pid_wanted(bpf_get_current_pid_tgid() >> 32);
+}
+
 /*
  * A connect whose kernel-chosen local port is a claimed one: the service
  * that claims it cannot bind it while this connection lives.  Only those
- * are sent, so ordinary connections cost a bitmap lookup.
+ * are sent, so ordinary connections cost a bitmap lookup.  A port the caller
+ * bound itself was flagged at bind(); only the kernel's own choice is news.
  */
-static __always_inline int on_connected(const struct sock *sk, __u64 cookie)
-{
-	__u16 port = BPF_CORE_READ(sk, __sk_common.skc_num);
-
-	if (failed_only || !port || !port_watched(port) ||
-	    !pid_wanted(bpf_get_current_pid_tgid() >> 32))
-		return 0;
-	/* a port the caller bound itself was flagged at bind(); only the
-	 * kernel's own choice is news here */
-	if (BPF_CORE_READ_BITFIELD_PROBED(sk, sk_userlocks) & 8 /* SOCK_BINDPORT_LOCK */)
-		return 0;
-	return emit_sock_event(sk, BW_EV_CONNECT, 0, 0, cookie);
-}
 
 /* cgroup backend: TCP_CONNECT_CB runs in the connecting task, port chosen */
 SEC("sockops")
 int cg_sockops(struct bpf_sock_ops *skops)
 {
+	const struct sock *sk;
 	struct bpf_sock *bsk;
 
 	if (skops->op != BPF_SOCK_OPS_TCP_CONNECT_CB)
 		return 1;
 	bsk = skops->sk;
-	if (!bsk || !port_watched((__u16)skops->local_port))
+	if (!bsk || !connect_wanted((__u16)skops->local_port))
 		return 1;
-	on_connected(as_sock(bsk), bpf_get_socket_cookie(skops));
+	sk = as_sock(bsk);
+	if (BPF_CORE_READ_BITFIELD_PROBED(sk, sk_userlocks) & SOCK_BINDPORT_LOCK)
+		return 1;
+	emit_sock_event_cg(sk, IPPROTO_TCP, BW_EV_CONNECT, 0, 0,
+			   bpf_get_socket_cookie(skops));
 	return 1;
+}
+
+static __always_inline int on_connected_btf(const struct sock *sk)
+{
+	if (!connect_wanted(sk->__sk_common.skc_num) ||
+	    (BPF_CORE_READ_BITFIELD(sk, sk_userlocks) & SOCK_BINDPORT_LOCK))
+		return 0;
+	return emit_sock_event_btf(sk, BW_EV_CONNECT, 0, 0,
+				   bpf_get_socket_cookie((void *)sk));
 }
 
 SEC("fexit/tcp_v4_connect")
 int BPF_PROG(fexit_tcp_v4_connect, struct sock *sk, struct sockaddr *uaddr, int addr_len,
 	     int ret)
 {
-	return ret ? 0 : on_connected(sk, bpf_get_socket_cookie(sk));
+	return ret ? 0 : on_connected_btf(sk);
 }
 
 SEC("fexit/tcp_v6_connect")
 int BPF_PROG(fexit_tcp_v6_connect, struct sock *sk, struct sockaddr *uaddr, int addr_len,
 	     int ret)
 {
-	return ret ? 0 : on_connected(sk, bpf_get_socket_cookie(sk));
+	return ret ? 0 : on_connected_btf(sk);
 }
 
 /* exact mode only: the kernel's own errno for bind() syscalls. */

@@ -11,4 +11,10 @@
 
 #define SHUTDOWN_MASK	3
 
+/* errno values the programs report (uapi asm-generic/errno) */
+#define EADDRINUSE	98
+
+/* sock.sk_userlocks: the caller bound a port itself (include/net/sock.h) */
+#define SOCK_BINDPORT_LOCK	8
+
 #endif

@@ -20,7 +20,7 @@ const volatile __u32 filter_pid = 0;		/* tgid, 0 = all */
 const volatile __u64 filter_cgroup_id = 0;	/* a cgroup-v2 subtree, 0 = all */
 const volatile __u32 filter_cgroup_level = 0;	/* that cgroup's depth */
 const volatile __u8 filter_ports_on = 0;
-const volatile __u8 filter_ports[8192] = {};	/* bitmap of 65536 ports */
+const volatile __u8 filter_ports[BW_PORT_BITMAP_BYTES] = {};	/* bitmap of 65536 ports */
 const volatile __u8 failed_only = 0;
 const volatile __u8 exact_errno = 0;
 const volatile __u64 wakeup_bytes = 0;		/* 0: wake the agent per event */
@@ -30,11 +30,11 @@ struct {
 	__uint(max_entries, 1 << 21);		/* resized by the agent */
 } events SEC(".maps");
 
-/* Per CPU: [0] failed ring-buffer reserves, [1] sockets the state table had
- * no room for.  The agent sums and reports both. */
+/* Per CPU: BW_CNT_DROPPED failed ring-buffer reserves, BW_CNT_UNTRACKED
+ * sockets the state table had no room for.  The agent sums and reports both. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 2);
+	__uint(max_entries, BW_CNT_MAX);
 	__type(key, __u32);
 	__type(value, __u64);
 } drops SEC(".maps");
@@ -53,23 +53,51 @@ struct sock_state {
 };
 
 /*
- * Per-socket state, keyed by socket cookie.  A preallocated hash rather than
- * socket-local storage: sk storage allocates per socket and frees through
- * RCU, which measured ~800 ns per bind cycle here; a preallocated hash
- * update + delete costs a fraction of that.  Sized by the agent; a full
- * table is counted (drops[1]), never silent.
+ * Per-socket state, keyed by socket cookie.  Most sockets live in `socks`,
+ * an array map used as an open-addressing table: a cookie's slots are the
+ * BW_SOCK_PROBES after (cookie mod BW_SOCK_SLOTS).  The kernel hands out
+ * cookies in per-CPU runs, so the sockets of a bind storm sit next to each
+ * other: the same few pages and cache lines, where a hash map's random
+ * buckets cost a TLB and cache miss each (~500 ns per bind cycle measured on
+ * the 6.18 host, nested paging) and socket-local storage more (allocated per
+ * socket, freed through RCU).  The verifier inlines array lookups, so
+ * finding, claiming (one cmpxchg) and freeing (one store) a slot call no
+ * helper.  A cookie whose slots are all taken (a run of long-lived sockets
+ * where its window falls) goes to the `socks_spill` hash instead; spilled
+ * counts them so that a lookup of an untracked socket skips that hash while
+ * it is empty.  Both are full only past 65,536 sockets each, and a socket
+ * that finds no room is counted (BW_CNT_UNTRACKED), never silent.
  */
+#define BW_SOCK_SLOTS		65536
+#define BW_SOCK_PROBES		8
+
+struct sock_slot {
+	__u64 cookie;		/* 0: free */
+	struct sock_state st;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, BW_SOCK_SLOTS);
+	__type(key, __u32);
+	__type(value, struct sock_slot);
+} socks SEC(".maps");
+
+/* Allocated per entry (rare), not preallocated: no start-up cost. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u64);
-	__type(value, struct sock_state);
-} socks SEC(".maps");
+	__type(value, struct sock_slot);
+} socks_spill SEC(".maps");
+
+__u64 spilled = 0;	/* entries in socks_spill */
 
 /* Ports whose theft by an outbound connection matters (registry claims):
  * one 8 KiB bitmap the agent writes. */
 struct port_bitmap {
-	__u8 bits[8192];
+	__u8 bits[BW_PORT_BITMAP_BYTES];
 };
 
 struct {
@@ -114,14 +142,24 @@ static __always_inline int pid_wanted(__u32 tgid)
 
 /*
  * Waking the consumer for every event costs more than the program itself:
- * wake only once wakeup_bytes are pending; the agent also polls on a short
- * timeout so nothing waits longer than that.
+ * wake it once per wakeup_bytes produced, when the producer position crosses
+ * a multiple of wakeup_bytes (every record takes BW_RB_RECORD bytes of it).
+ * Not "whenever wakeup_bytes are pending": while the agent lags behind, that
+ * forced a wakeup -- an irq_work and a self-IPI -- for every event, which
+ * measured ~1 us per event on the 6.18 host.  A crossing missed because
+ * another CPU reserved in between only defers the wakeup to the next one;
+ * the agent also polls on a short timeout, so nothing waits longer than that.
+ * Once 8 x wakeup_bytes are pending (half the ring by default) the agent is
+ * about to lose events: then every event forces a wakeup again, as before.
  */
+#define BW_RB_RECORD	(sizeof(struct bw_event) + 8 /* BPF_RINGBUF_HDR_SZ */)
+
 static __always_inline __u64 wake_flag(void)
 {
 	if (!wakeup_bytes)
 		return 0;
-	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+	if (bpf_ringbuf_query(&events, BPF_RB_PROD_POS) % wakeup_bytes < BW_RB_RECORD ||
+	    bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= 8 * wakeup_bytes)
 		return BPF_RB_FORCE_WAKEUP;
 	return BPF_RB_NO_WAKEUP;
 }
@@ -131,8 +169,8 @@ static __always_inline struct bw_event *reserve(void)
 	struct bw_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 
 	if (!e) {
-		__u32 zero = 0;
-		__u64 *cnt = bpf_map_lookup_elem(&drops, &zero);
+		__u32 key = BW_CNT_DROPPED;
+		__u64 *cnt = bpf_map_lookup_elem(&drops, &key);
 
 		if (cnt)
 			(*cnt)++;
@@ -145,12 +183,77 @@ static __always_inline void submit(struct bw_event *e)
 	bpf_ringbuf_submit(e, wake_flag());
 }
 
-/* Who: the current task. */
-static __always_inline void fill_task(struct bw_event *e)
+/*
+ * The exe name of the task that last made an event on this CPU, for the
+ * cgroup programs (see fill_task()).  Valid for the task at `task` with
+ * that pid/tid and that mm: exec gives a task a new mm, allocated while the
+ * old one still lives, so at another address; a task_struct and an mm_struct
+ * reused by a new process come with a new pid.  `task` is written last and
+ * checked again after the copy, so a program that ran in between on this
+ * CPU (preemption) is seen.
+ */
+struct exe_cache {
+	__u64 task;
+	__u64 pid_tgid;
+	__u64 mm;
+	char exe[BW_EXE_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct exe_cache);
+} exe_cache SEC(".maps");
+
+#define barrier()	asm volatile("" ::: "memory")
+
+/*
+ * Who: the current task.  Where bpf_get_current_task_btf() is allowed (fentry
+ * and tp_btf programs; cgroup programs only on kernels newer than 6.1, whose
+ * verifier refuses it there), the exe chain
+ * task->mm->exe_file->f_path.dentry->d_name.name is plain loads the JIT
+ * guards against faults and only the name is copied by a helper.  The cgroup
+ * programs read task->mm (one probe read) and take the name from the per-CPU
+ * cache when the same task made the last event here -- a bind storm, a
+ * server's bind and close -- else walk the chain with a probe read per link.
+ */
+#define BW_CTX_CGROUP	0
+#define BW_CTX_BTF	1
+
+static __always_inline void exe_by_probe(struct bw_event *e, __u64 id)
+{
+	__u64 task = bpf_get_current_task();
+	struct mm_struct *mm = BPF_CORE_READ((struct task_struct *)task, mm);
+	const unsigned char *name;
+	__u32 zero = 0;
+	struct exe_cache *c = bpf_map_lookup_elem(&exe_cache, &zero);
+
+	if (c && c->task == task && c->pid_tgid == id && c->mm == (__u64)mm) {
+		__builtin_memcpy(e->exe, c->exe, sizeof(e->exe));
+		barrier();
+		if (c->task == task)
+			return;
+	}
+	name = BPF_CORE_READ(mm, exe_file, f_path.dentry, d_name.name);
+	if (!name || bpf_probe_read_kernel_str(e->exe, sizeof(e->exe), name) < 0) {
+		e->exe[0] = 0;
+		return;
+	}
+	if (!c)
+		return;
+	c->task = 0;
+	barrier();
+	c->pid_tgid = id;
+	c->mm = (__u64)mm;
+	__builtin_memcpy(c->exe, e->exe, sizeof(c->exe));
+	barrier();
+	c->task = task;
+}
+
+static __always_inline void fill_task(struct bw_event *e, int ctx_kind)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	struct task_struct *task = (void *)bpf_get_current_task();
-	const unsigned char *name;
 
 	e->ts_ns = bpf_ktime_get_ns();
 	e->pid = id >> 32;
@@ -158,49 +261,117 @@ static __always_inline void fill_task(struct bw_event *e)
 	e->uid = (__u32)bpf_get_current_uid_gid();
 	e->cgroup_id = bpf_get_current_cgroup_id();
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	name = BPF_CORE_READ(task, mm, exe_file, f_path.dentry, d_name.name);
-	if (name)
-		bpf_probe_read_kernel_str(e->exe, sizeof(e->exe), name);
-	else
-		e->exe[0] = 0;
+	if (ctx_kind == BW_CTX_BTF) {
+		struct task_struct *task = bpf_get_current_task_btf();
+		const unsigned char *name;
+
+		name = task->mm->exe_file->f_path.dentry->d_name.name;
+		if (!name || bpf_probe_read_kernel_str(e->exe, sizeof(e->exe), name) < 0)
+			e->exe[0] = 0;
+	} else {
+		exe_by_probe(e, id);
+	}
 }
 
-/* What the socket is: netns, protocol, options. */
-static __always_inline void fill_sock(struct bw_event *e, const struct sock *sk)
+/*
+ * What the socket is: family, options, bound device, port and address, from
+ * its struct sock_common.  `c` is either a BTF pointer (fentry: direct loads)
+ * or a copy on the stack (cgroup: one probe read for all of it); the code is
+ * the same, CO-RE relocates the offsets in both.
+ */
+static __always_inline void fill_common(struct bw_event *e,
+					const struct sock_common *c)
 {
-	int freebind = 0, transparent = 0;
 	__u8 o = 0;
 
-	e->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
-	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	e->proto = BPF_CORE_READ(sk, sk_protocol);
-	e->bound_dev_if = BPF_CORE_READ(sk, __sk_common.skc_bound_dev_if);
-	if (BPF_CORE_READ_BITFIELD_PROBED(sk, __sk_common.skc_reuse))
+	e->family = c->skc_family;
+	e->bound_dev_if = c->skc_bound_dev_if;
+	if (BPF_CORE_READ_BITFIELD(c, skc_reuse))
 		o |= BW_OPT_REUSEADDR;
-	if (BPF_CORE_READ_BITFIELD_PROBED(sk, __sk_common.skc_reuseport))
+	if (BPF_CORE_READ_BITFIELD(c, skc_reuseport))
 		o |= BW_OPT_REUSEPORT;
-	if (e->family == AF_INET6 &&
-	    BPF_CORE_READ_BITFIELD_PROBED(sk, __sk_common.skc_ipv6only))
+	if (e->family == AF_INET6 && BPF_CORE_READ_BITFIELD(c, skc_ipv6only))
 		o |= BW_OPT_V6ONLY;
-	inet_freebind_transparent(sk, &freebind, &transparent);
-	if (freebind)
-		o |= BW_OPT_FREEBIND;
-	if (transparent)
-		o |= BW_OPT_TRANSPARENT;
 	if (e->bound_dev_if)
 		o |= BW_OPT_BINDDEV;
-	e->opts = o;
+	e->opts |= o;
 }
 
 /* The address the socket holds, network byte order. */
-static __always_inline void fill_bound_addr(struct bw_event *e,
-					    const struct sock *sk)
+static __always_inline void fill_common_addr(struct bw_event *e,
+					     const struct sock_common *c)
 {
-	/* explicit sizes: BPF_CORE_READ_INTO would size by the first byte */
 	if (e->family == AF_INET6)
-		bpf_core_read(e->addr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		__builtin_memcpy(e->addr, &c->skc_v6_rcv_saddr, 16);
 	else
-		bpf_core_read(e->addr, 4, &sk->__sk_common.skc_rcv_saddr);
+		__builtin_memcpy(e->addr, &c->skc_rcv_saddr, 4);
+}
+
+static __always_inline void fill_inet_opts(struct bw_event *e, int freebind,
+					   int transparent)
+{
+	if (freebind)
+		e->opts |= BW_OPT_FREEBIND;
+	if (transparent)
+		e->opts |= BW_OPT_TRANSPARENT;
+}
+
+/*
+ * The part of struct sock_common read at once by the cgroup programs: up to
+ * the end of skc_v6_rcv_saddr (88 bytes on 6.1 and 6.18).  Its size is a
+ * CO-RE constant, clamped to the buffer.  The caller reads fields through
+ * (const struct sock_common *)h.b: returning that pointer instead (or NULL)
+ * loses its type in the 6.1 verifier.
+ */
+#define BW_SK_HEAD	128
+
+struct sk_head {
+	__u8 b[BW_SK_HEAD];
+};
+
+static __always_inline int read_head(struct sk_head *h, const struct sock *sk)
+{
+	__u32 len = bpf_core_field_offset(struct sock_common, skc_v6_rcv_saddr) + 16;
+
+	if (len > sizeof(h->b))
+		len = sizeof(h->b);
+	return bpf_probe_read_kernel(h->b, len, sk);
+}
+
+/*
+ * cgroup programs: the socket pointer is a plain value (see as_sock()), so
+ * sock_common comes in one probe read (read_head()), the netns inode and the
+ * inet flags in one each.  proto comes from the context.
+ */
+static __always_inline void fill_sock_cg(struct bw_event *e,
+					 const struct sock *sk,
+					 const struct sock_common *c, __u8 proto)
+{
+	const struct net *net = c->skc_net.net;
+	int freebind = 0, transparent = 0;
+
+	e->proto = proto;
+	fill_common(e, c);
+	e->netns = BPF_CORE_READ(net, ns.inum);
+	inet_freebind_transparent(sk, &freebind, &transparent);
+	fill_inet_opts(e, freebind, transparent);
+}
+
+/*
+ * fentry and tp_btf programs: sk is a BTF pointer, every sock_common field a
+ * plain load.  The inet flags lie beyond struct sock, where the verifier
+ * allows no plain load (6.1 has no bpf_core_cast()): one probe read.
+ */
+static __always_inline void fill_sock_btf(struct bw_event *e,
+					  const struct sock *sk)
+{
+	int freebind = 0, transparent = 0;
+
+	e->proto = sk->sk_protocol;
+	fill_common(e, &sk->__sk_common);
+	e->netns = sk->__sk_common.skc_net.net->ns.inum;
+	inet_freebind_transparent(sk, &freebind, &transparent);
+	fill_inet_opts(e, freebind, transparent);
 }
 
 static __always_inline void zero_tail(struct bw_event *e)
@@ -208,20 +379,23 @@ static __always_inline void zero_tail(struct bw_event *e)
 	e->flags = 0;
 	e->ret = 0;
 	e->cookie = 0;
+	e->opts = 0;
+	e->netns = 0;
+	e->family = 0;
+	e->bound_dev_if = 0;
 	__builtin_memset(e->__pad, 0, sizeof(e->__pad));
 	__builtin_memset(e->addr, 0, sizeof(e->addr));
 }
 
-/* Reserve an event and fill what every event says: who, and the socket. */
-static __always_inline struct bw_event *start_event(const struct sock *sk)
+/* Reserve an event and fill who made it. */
+static __always_inline struct bw_event *start_event(int ctx_kind)
 {
 	struct bw_event *e = reserve();
 
 	if (!e)
 		return NULL;
 	zero_tail(e);
-	fill_task(e);
-	fill_sock(e, sk);
+	fill_task(e, ctx_kind);
 	return e;
 }
 
@@ -238,23 +412,6 @@ static __always_inline const struct sock *as_sock(const void *bpf_sk)
 	return sk;
 }
 
-/* The sockaddr a bind asked for; returns the port, host order. */
-static __always_inline __u16 read_sockaddr(__u8 addr[16], __u16 family,
-					   const struct sockaddr *uaddr)
-{
-	if (family == AF_INET6) {
-		const struct sockaddr_in6 *sin6 = (const void *)uaddr;
-
-		bpf_core_read(addr, 16, &sin6->sin6_addr);
-		return bpf_ntohs(BPF_CORE_READ(sin6, sin6_port));
-	} else {
-		const struct sockaddr_in *sin = (const void *)uaddr;
-
-		bpf_core_read(addr, 4, &sin->sin_addr);
-		return bpf_ntohs(BPF_CORE_READ(sin, sin_port));
-	}
-}
-
 static __always_inline void count(__u32 idx)
 {
 	__u64 *cnt = bpf_map_lookup_elem(&drops, &idx);
@@ -263,31 +420,130 @@ static __always_inline void count(__u32 idx)
 		(*cnt)++;
 }
 
-static __always_inline void set_state(__u64 cookie, const struct sock_state *st)
+static __always_inline struct sock_slot *sock_slot(__u32 h, __u32 i)
 {
-	if (bpf_map_update_elem(&socks, &cookie, st, BPF_ANY))
-		count(1);
+	__u32 idx = (h + i) & (BW_SOCK_SLOTS - 1);
+
+	return bpf_map_lookup_elem(&socks, &idx);
 }
 
+/* The slot holding the state of the socket with this cookie, or NULL. */
+static __always_inline struct sock_slot *sock_find(__u64 cookie)
+{
+	__u32 h = (__u32)cookie;
+
+#pragma unroll
+	for (__u32 i = 0; i < BW_SOCK_PROBES; i++) {
+		struct sock_slot *s = sock_slot(h, i);
+
+		if (s && s->cookie == cookie)
+			return s;
+	}
+	if (!spilled)
+		return NULL;
+	return bpf_map_lookup_elem(&socks_spill, &cookie);
+}
+
+/* A slot, now the cookie's (its state to be set by the caller); NULL and
+ * counted when there is no room. */
+static __always_inline struct sock_slot *sock_claim(__u64 cookie)
+{
+	struct sock_slot *s, fresh = { .cookie = cookie };
+	__u32 h = (__u32)cookie;
+
+#pragma unroll
+	for (__u32 i = 0; i < BW_SOCK_PROBES; i++) {
+		s = sock_slot(h, i);
+		if (s && !s->cookie &&
+		    __sync_val_compare_and_swap(&s->cookie, 0, cookie) == 0)
+			return s;
+	}
+	if (!bpf_map_update_elem(&socks_spill, &cookie, &fresh, BPF_NOEXIST)) {
+		__sync_fetch_and_add(&spilled, 1);
+		s = bpf_map_lookup_elem(&socks_spill, &cookie);
+		if (s)
+			return s;
+	}
+	count(BW_CNT_UNTRACKED);
+	return NULL;
+}
+
+/* Free the cookie's slot, if it has one. */
+static __always_inline void sock_forget(__u64 cookie)
+{
+	__u32 h = (__u32)cookie;
+
+#pragma unroll
+	for (__u32 i = 0; i < BW_SOCK_PROBES; i++) {
+		struct sock_slot *s = sock_slot(h, i);
+
+		if (s && s->cookie == cookie) {
+			s->cookie = 0;
+			return;
+		}
+	}
+	if (spilled && !bpf_map_delete_elem(&socks_spill, &cookie))
+		__sync_fetch_and_add(&spilled, -1);
+}
+
+/* Set a socket's state to just `state`, making a slot if it has none. */
 static __always_inline void set_state_simple(__u64 cookie, __u8 state)
 {
-	struct sock_state st = { .state = state };
+	struct sock_slot *s = sock_find(cookie);
 
-	set_state(cookie, &st);
+	if (!s)
+		s = sock_claim(cookie);
+	if (s) {
+		struct sock_state st = { .state = state };
+
+		s->st = st;
+	}
 }
 
-static __always_inline int emit_sock_event(const struct sock *sk, __u8 kind,
-					   int ret, __u8 flags, __u64 cookie)
+/* An event about a bound socket (listen, close, connect): BTF pointer. */
+static __always_inline int emit_sock_event_btf(const struct sock *sk, __u8 kind,
+					       int ret, __u8 flags, __u64 cookie)
 {
 	struct bw_event *e;
-	__u16 port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	__u16 port = sk->__sk_common.skc_num;
 
 	if (!port_wanted(port))
 		return 0;
-	e = start_event(sk);
+	e = start_event(BW_CTX_BTF);
 	if (!e)
 		return 0;
-	fill_bound_addr(e, sk);
+	fill_sock_btf(e, sk);
+	fill_common_addr(e, &sk->__sk_common);
+	e->kind = kind;
+	e->ret = ret;
+	e->flags = flags;
+	e->port = port;
+	e->req_port = port;
+	e->cookie = cookie;
+	submit(e);
+	return 0;
+}
+
+/* The same from a cgroup program: sk is a plain value (as_sock()). */
+static __always_inline int emit_sock_event_cg(const struct sock *sk, __u8 proto,
+					      __u8 kind, int ret, __u8 flags,
+					      __u64 cookie)
+{
+	struct sk_head h = {};
+	const struct sock_common *c = (const void *)h.b;
+	struct bw_event *e;
+	__u16 port;
+
+	if (read_head(&h, sk))
+		return 0;
+	port = c->skc_num;
+	if (!port_wanted(port))
+		return 0;
+	e = start_event(BW_CTX_CGROUP);
+	if (!e)
+		return 0;
+	fill_sock_cg(e, sk, c, proto);
+	fill_common_addr(e, c);
 	e->kind = kind;
 	e->ret = ret;
 	e->flags = flags;

@@ -24,6 +24,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 #include "consts.bpf.h"
+#include "bw_consts.h"
 #include "bw_guard.h"
 
 _Static_assert(BW_GUARD_MAX_RULES == 256, "rule_for() masks the rule index with 0xff");
@@ -35,7 +36,7 @@ const volatile __u8 audit_mode = 0;	/* 1: never refuse, only report */
 
 /* The policy, written by the agent through the mmapped .bss (see guard.h). */
 __u32 active_gen = 0;
-__u8 port_bits[2][2][8192] = {};
+__u8 port_bits[2][2][BW_PORT_BITMAP_BYTES] = {};
 __u16 port_rule[2][2][65536] = {};
 struct bw_guard_rule rules[2][BW_GUARD_MAX_RULES] = {};
 

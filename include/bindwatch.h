@@ -11,6 +11,7 @@
 #ifndef __VMLINUX_H__
 #include <linux/types.h>
 #endif
+#include "bw_consts.h"	/* port bitmap size, counter indices: both sides */
 
 #define BW_COMM_LEN	16
 #define BW_EXE_LEN	16
