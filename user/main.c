@@ -16,7 +16,7 @@
 #include "log.h"
 #include "keyfile.h"
 #include "logfile.h"
-#include "logread.h"
+#include "log_cmd.h"
 #include "monitor.h"
 #include "parse.h"
 #include "registry_cmd.h"
@@ -29,12 +29,11 @@
 #define DEF_RINGBUF		(1u << 20)
 #define DEF_GRACE_MS		50
 #define DEF_MAX_SOCKETS		(1u << 20)
-#define DEF_LOG_DIR		"/var/log/bindwatch"
+#define DEF_LOG_DIR		BW_LOG_DIR_DEFAULT
 #define DEF_FLUSH_MS		1000
 #define DEF_FLUSH_RECORDS	1000
 #define DEF_MAX_SIZE		(64ul << 20)
 #define DEF_MAX_FILES		10
-#define KEY_MAX			1024	/* bytes of an HMAC key file */
 
 static volatile sig_atomic_t stop_flag, hup_flag;
 
@@ -123,7 +122,7 @@ enum {
 	OPT_JSON = 256, OPT_DURATION, OPT_PID, OPT_PORT, OPT_FAILED, OPT_BACKEND,
 	OPT_EXACT, OPT_RINGBUF, OPT_WAKEUP, OPT_GRACE, OPT_REGISTRY, OPT_CONTAINER,
 	OPT_NETNS, OPT_CGROUP, OPT_LOGDIR, OPT_FLUSHMS, OPT_FLUSHREC, OPT_MAXSIZE,
-	OPT_MAXFILES, OPT_KEYFILE, OPT_SYSLOG, OPT_SINCE, OPT_UNTIL, OPT_METRICS, OPT_POLICY,
+	OPT_MAXFILES, OPT_KEYFILE, OPT_SYSLOG, OPT_METRICS, OPT_POLICY,
 	OPT_AUDIT,
 };
 
@@ -504,7 +503,7 @@ static int watch_parse(int argc, char **argv, struct watch_args *a, int *done)
 static int add_sinks(struct watch_args *a, struct logw **logw)
 {
 	struct monitor_opts *o = &a->o;
-	static unsigned char key[KEY_MAX];
+	static unsigned char key[KEY_FILE_MAX];
 	int err;
 
 	if (a->metrics) {
@@ -631,101 +630,6 @@ cleanup:
 static int cmd_watch(int argc, char **argv) { return cmd_watch_as(argc, argv, 0, 0); }
 static int cmd_daemon(int argc, char **argv) { return cmd_watch_as(argc, argv, 1, 0); }
 static int cmd_guard(int argc, char **argv) { return cmd_watch_as(argc, argv, 0, 1); }
-
-/* bindwatch log verify [DIR] [--key-file F] */
-static int cmd_log(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "key-file", required_argument, NULL, OPT_KEYFILE },
-		{ "anchor", required_argument, NULL, 'a' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	static unsigned char key[KEY_MAX];
-	const char *dir = DEF_LOG_DIR, *kf = NULL;
-	struct log_anchor anchor, *ap = NULL;
-	size_t klen = sizeof(key);
-	int c, err;
-
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == OPT_KEYFILE) {
-			kf = optarg;
-		} else if (c == 'a') {
-			if (log_anchor_parse(optarg, &anchor)) {
-				p_err("invalid value '%s' for --anchor: SEQ:HASH, as the daemon's "
-				      "\"log anchor\" syslog line", optarg);
-				return 2;
-			}
-			ap = &anchor;
-		} else {
-			fprintf(c == 'h' ? stdout : stderr,
-				"Usage: bindwatch log verify [DIR] [--key-file FILE] [--anchor SEQ:HASH]\n");
-			return c == 'h' ? 0 : 2;
-		}
-	}
-	if (optind >= argc || strcmp(argv[optind], "verify")) {
-		fprintf(stderr, "Usage: bindwatch log verify [DIR] [--key-file FILE] [--anchor SEQ:HASH]\n");
-		return 2;
-	}
-	if (++optind < argc)
-		dir = argv[optind++];
-	if (optind < argc) {
-		p_err("log verify: unexpected argument '%s'", argv[optind]);
-		return 2;
-	}
-	if (kf && (err = key_file_read(kf, key, &klen))) {
-		key_error(kf, err);
-		return 1;
-	}
-	return log_verify_anchored(dir, kf ? key : NULL, kf ? klen : 0, ap, 0);
-}
-
-/* bindwatch history PORT [--since T] [--until T] [--json] [--log-dir DIR] */
-static int cmd_history(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "since", required_argument, NULL, OPT_SINCE },
-		{ "until", required_argument, NULL, OPT_UNTIL },
-		{ "log-dir", required_argument, NULL, OPT_LOGDIR },
-		{ 0 },
-	};
-	const char *dir = DEF_LOG_DIR, *since = NULL, *until = NULL;
-	unsigned short port = 0;
-	int json = 0, c;
-
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == OPT_JSON)
-			json = 1;
-		else if (c == OPT_SINCE)
-			since = optarg;
-		else if (c == OPT_UNTIL)
-			until = optarg;
-		else if (c == OPT_LOGDIR)
-			dir = optarg;
-		else
-			goto usage;
-	}
-	if (optind >= argc) {
-		p_err("history: missing PORT");
-		return 2;
-	}
-	if (parse_port(argv[optind], 0, &port)) {
-		p_err("history: invalid PORT '%s': a port from 1 to 65535", argv[optind]);
-		return 2;
-	}
-	if (optind + 1 < argc) {
-		p_err("history: unexpected argument '%s'", argv[optind + 1]);
-		goto usage;
-	}
-	return log_history(dir, port, since, until, json);
-usage:
-	fprintf(stderr, "Usage: bindwatch history PORT [--since T] [--until T] [--json] "
-			"[--log-dir DIR]\n");
-	return 2;
-}
 
 static int cmd_who_main(int argc, char **argv)
 {
