@@ -500,6 +500,20 @@ static __always_inline void set_state_simple(__u64 cookie, __u8 state)
 	}
 }
 
+/* What a socket event says beyond the socket: kind, result, flags, port. */
+static __always_inline int finish_sock_event(struct bw_event *e, __u8 kind, int ret,
+					     __u8 flags, __u16 port, __u64 cookie)
+{
+	e->kind = kind;
+	e->ret = ret;
+	e->flags = flags;
+	e->port = port;
+	e->req_port = port;
+	e->cookie = cookie;
+	submit(e);
+	return 0;
+}
+
 /* An event about a bound socket (listen, close, connect): BTF pointer. */
 static __always_inline int emit_sock_event_btf(const struct sock *sk, __u8 kind,
 					       int ret, __u8 flags, __u64 cookie)
@@ -514,14 +528,7 @@ static __always_inline int emit_sock_event_btf(const struct sock *sk, __u8 kind,
 		return 0;
 	fill_sock_btf(e, sk);
 	fill_common_addr(e, &sk->__sk_common);
-	e->kind = kind;
-	e->ret = ret;
-	e->flags = flags;
-	e->port = port;
-	e->req_port = port;
-	e->cookie = cookie;
-	submit(e);
-	return 0;
+	return finish_sock_event(e, kind, ret, flags, port, cookie);
 }
 
 /* The same from a cgroup program: sk is a plain value (as_sock()). */
@@ -544,14 +551,7 @@ static __always_inline int emit_sock_event_cg(const struct sock *sk, __u8 proto,
 		return 0;
 	fill_sock_cg(e, sk, c, proto);
 	fill_common_addr(e, c);
-	e->kind = kind;
-	e->ret = ret;
-	e->flags = flags;
-	e->port = port;
-	e->req_port = port;
-	e->cookie = cookie;
-	submit(e);
-	return 0;
+	return finish_sock_event(e, kind, ret, flags, port, cookie);
 }
 
 #endif
