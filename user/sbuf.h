@@ -18,6 +18,7 @@ void sbuf_free(struct sbuf *sb);
 void sbuf_reset(struct sbuf *sb);
 void sbuf_putc(struct sbuf *sb, char c);
 void sbuf_puts(struct sbuf *sb, const char *s);
+void sbuf_putn(struct sbuf *sb, const char *s, size_t n);	/* n bytes, NULs too */
 void sbuf_printf(struct sbuf *sb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
