@@ -62,7 +62,7 @@ static inline __attribute__((always_inline)) int grow(struct sbuf *sb, size_t ex
 	return grow_slow(sb, need);
 }
 
-void sbuf_putc(struct sbuf *sb, char c)
+void sbuf_putc_slow(struct sbuf *sb, char c)
 {
 	if (grow(sb, 1))
 		return;
