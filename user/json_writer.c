@@ -72,16 +72,32 @@ void jw_string_or_null(struct jw *w, const char *s, size_t n)
 		jw_null(w);
 }
 
+/* Decimal digits by hand: a record has a dozen numbers, and vfprintf for
+ * each led the agent's profile in a bind storm. */
+static void put_decimal(struct sbuf *sb, int neg, unsigned long long v)
+{
+	char buf[24];
+	size_t i = sizeof(buf);
+
+	do {
+		buf[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	if (neg)
+		buf[--i] = '-';
+	sbuf_putn(sb, buf + i, sizeof(buf) - i);
+}
+
 void jw_uint(struct jw *w, unsigned long long v)
 {
 	before_value(w);
-	sbuf_printf(w->sb, "%llu", v);
+	put_decimal(w->sb, 0, v);
 }
 
 void jw_int(struct jw *w, long long v)
 {
 	before_value(w);
-	sbuf_printf(w->sb, "%lld", v);
+	put_decimal(w->sb, v < 0, v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v);
 }
 
 void jw_bool(struct jw *w, int v)
