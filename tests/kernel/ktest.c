@@ -2072,6 +2072,26 @@ out:
 }
 
 /* --syslog: records as syslog datagrams, received on a /dev/log of the test's. */
+/* A datagram from bindwatch on our /dev/log holding both strings (b may be
+ * NULL), within the time given: 1, else 0. */
+static int syslog_wait(int fd, double seconds, const char *a, const char *b)
+{
+	char buf[8192];
+
+	for (double end = mono_now() + seconds; mono_now() < end;) {
+		struct pollfd pfd = { fd, POLLIN, 0 };
+		ssize_t n;
+
+		if (poll(&pfd, 1, 200) <= 0)
+			continue;
+		n = recv(fd, buf, sizeof(buf) - 1, 0);
+		buf[n > 0 ? n : 0] = 0;
+		if (strstr(buf, "bindwatch[") && strstr(buf, a) && (!b || strstr(buf, b)))
+			return 1;
+	}
+	return 0;
+}
+
 static int t_daemon_syslog(void)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -2079,7 +2099,7 @@ static int t_daemon_syslog(void)
 	struct bind_case c = { AF_INET, SOCK_STREAM, "127.0.0.1", port, 0, 0 };
 	const char *extra[] = { "--syslog", "--port", port_s, NULL };
 	struct daemon_run d = { 0 };
-	char buf[8192], err[2048], want[64];
+	char err[2048], want[64];
 	int fd, found = 0, ready = 0;
 	pid_t pid;
 
@@ -2102,33 +2122,14 @@ static int t_daemon_syslog(void)
 	d.pid = pid;
 	/* attached when its ready record arrives: start-up takes seconds in
 	 * an emulated VM, so no fixed sleep */
-	for (double end = mono_now() + 30; mono_now() < end && !ready;) {
-		struct pollfd pfd = { fd, POLLIN, 0 };
-		ssize_t n;
-
-		if (poll(&pfd, 1, 200) <= 0)
-			continue;
-		n = recv(fd, buf, sizeof(buf) - 1, 0);
-		buf[n > 0 ? n : 0] = 0;
-		ready = strstr(buf, "bindwatch[") && strstr(buf, "\"event\":\"ready\"");
-	}
+	ready = syslog_wait(fd, 30, "\"event\":\"ready\"", NULL);
 	if (!ready) {
 		failf("no ready record reached syslog within 30 s");
 		goto out;
 	}
 	in_child("syslogged", 0, do_bind_close, &c);
 	snprintf(want, sizeof(want), "\"port\":%u,", port);
-	for (double end = mono_now() + 5; mono_now() < end && !found;) {
-		struct pollfd pfd = { fd, POLLIN, 0 };
-		ssize_t n;
-
-		if (poll(&pfd, 1, 200) <= 0)
-			continue;
-		n = recv(fd, buf, sizeof(buf) - 1, 0);
-		buf[n > 0 ? n : 0] = 0;
-		found = strstr(buf, "bindwatch[") && strstr(buf, "\"comm\":\"syslogged\"") &&
-			strstr(buf, want);
-	}
+	found = syslog_wait(fd, 5, "\"comm\":\"syslogged\"", want);
 	check_true(found, "no syslog datagram with the bind record");
 out:
 	daemon_stop(&d, err, sizeof(err));
