@@ -58,7 +58,19 @@ static void ctr_dockerd_stop(void)
 	ctr_dockerd_pid = 0;
 }
 
-/* A root filesystem with busybox-static, imported once per runtime. */
+/* What this run imported is removed when it ends (atexit runs the newest
+ * first: the docker image goes before the dockerd we may have started). */
+static void ctr_podman_image_rm(void)
+{
+	sh_out("podman rmi -f " CTR_IMAGE " >/dev/null 2>&1", NULL, 0);
+}
+
+static void ctr_docker_image_rm(void)
+{
+	sh_out(DOCKER " rmi -f " CTR_IMAGE " >/dev/null 2>&1", NULL, 0);
+}
+
+/* A root filesystem with busybox-static, imported once per runtime and run. */
 static bool ctr_image(const char *import_cmd, const char *exists_cmd, char *why, size_t wl)
 {
 	char dir[] = "/tmp/bw-rootfs-XXXXXX", cmd[1024], err[200];
@@ -76,8 +88,10 @@ static bool ctr_image(const char *import_cmd, const char *exists_cmd, char *why,
 		 "tar -C %s -c . | %s - " CTR_IMAGE " 2>&1 >/dev/null | tail -1; rm -rf %s",
 		 dir, dir, dir, dir, import_cmd, dir);
 	sh_out(cmd, err, sizeof(err));
-	if (sh_out(exists_cmd, NULL, 0) == 0)
+	if (sh_out(exists_cmd, NULL, 0) == 0) {
+		atexit(strncmp(import_cmd, "podman", 6) ? ctr_docker_image_rm : ctr_podman_image_rm);
 		return true;
+	}
 	snprintf(why, wl, "image import failed: %s", err);
 	return false;
 }
