@@ -73,7 +73,7 @@ static __always_inline int on_bind_exit(struct socket *sock,
 	e = start_event(BW_CTX_BTF);
 	if (!e)
 		goto track;
-	fill_sock_btf(e, sk);
+	fill_sock_btf(e, sk, BW_CTX_BTF);
 	e->kind = BW_EV_BIND;
 	e->ret = ret;
 	e->req_port = req_port;
@@ -113,7 +113,7 @@ int BPF_PROG(fexit_inet_listen, struct socket *sock, int backlog, int ret)
 	if (failed_only && !ret)
 		return 0;
 	return emit_sock_event_btf(sk, BW_EV_LISTEN, ret, 0,
-				   bpf_get_socket_cookie(sk));
+				   bpf_get_socket_cookie(sk), BW_CTX_BTF);
 }
 
 SEC("fentry/inet_release")
@@ -135,31 +135,90 @@ int BPF_PROG(fentry_inet_release, struct socket *sock)
 	if (!state || failed_only || !pid_wanted(bpf_get_current_pid_tgid() >> 32))
 		return 0;
 	return emit_sock_event_btf(sk, BW_EV_CLOSE, 0,
-				   state == SS_LISTENING ? BW_F_LISTENING : 0, cookie);
+				   state == SS_LISTENING ? BW_F_LISTENING : 0, cookie,
+				   BW_CTX_BTF);
 }
 
 /* ------------------------------------------------------------ cgroup set */
 
 /*
+ * Each cgroup program comes twice: cg_* read the kernel through read-only
+ * casts (BW_CTX_CAST), cgp_* through probe reads (BW_CTX_CGROUP) for kernels
+ * whose verifier refuses the casts or bpf_get_current_task_btf() in a
+ * cgroup program (6.1).  One body, inlined with ctx_kind a constant, so the
+ * two cannot drift apart.  The agent loads one set (loader.c).
+ */
+
+/* The socket's cookie: a CAST program reads the one bind4 made (sk_cookie is
+ * set once, by the first bpf_get_socket_cookie()); else the helper. */
+#define sock_cookie(ctx, sk_cast, ctx_kind) ({				\
+	__u64 __c = 0;							\
+	if ((ctx_kind) == BW_CTX_CAST)					\
+		__c = (sk_cast)->__sk_common.skc_cookie.counter;	\
+	if (!__c)							\
+		__c = bpf_get_socket_cookie(ctx);			\
+	__c;								\
+})
+
+/*
+ * Fill the socket part of a reserved event from a cgroup context's socket.
+ * CGROUP: sock_common in one probe read; -1 if that fails (the caller
+ * discards the event).  `raw` is the context's struct bpf_sock pointer.
+ */
+static __always_inline int fill_sock_ctx(struct bw_event *e, const void *raw,
+					 __u8 proto, int ctx_kind, int want_addr)
+{
+	if (ctx_kind == BW_CTX_CAST) {
+		const struct sock *sk = bw_cast(raw, struct sock);
+
+		fill_sock_btf(e, sk, ctx_kind);
+		if (want_addr)
+			fill_common_addr(e, &sk->__sk_common);
+		return 0;
+	} else {
+		struct sk_head h = {};
+		const struct sock_common *c = (const void *)h.b;
+		const struct sock *sk = as_sock(raw);
+
+		if (read_head(&h, sk))
+			return -1;
+		fill_sock_cg(e, sk, c, proto);
+		if (want_addr)
+			fill_common_addr(e, c);
+		return 0;
+	}
+}
+
+/* Reserve, fill who and what socket; NULL if either fails. */
+static __always_inline struct bw_event *start_sock_event(const void *raw, __u8 proto,
+							 int ctx_kind, int want_addr)
+{
+	struct bw_event *e = start_event(ctx_kind);
+
+	if (!e)
+		return NULL;
+	if (fill_sock_ctx(e, raw, proto, ctx_kind, want_addr)) {
+		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
+		return NULL;
+	}
+	return e;
+}
+
+/*
  * Report a bind that failed before we could see it fail: the socket is being
  * bound again or released while its last bind left it unbound.
  */
-static __always_inline void emit_stale_failure(const struct sock *sk, __u8 proto,
+static __always_inline void emit_stale_failure(const void *raw, __u8 proto,
 					       const struct sock_state *st,
-					       __u64 cookie)
+					       __u64 cookie, int ctx_kind)
 {
-	struct sk_head h = {};
-	const struct sock_common *c = (const void *)h.b;
 	struct bw_event *e;
 
 	if (!port_wanted(st->req_port))
 		return;
-	if (read_head(&h, sk))
-		return;
-	e = start_event(BW_CTX_CGROUP);
+	e = start_sock_event(raw, proto, ctx_kind, 0);
 	if (!e)
 		return;
-	fill_sock_cg(e, sk, c, proto);
 	e->kind = BW_EV_BIND;
 	e->ret = 1;
 	e->flags = BW_F_FROM_CLOSE;
@@ -182,13 +241,10 @@ static __always_inline void fill_attempt(struct bw_event *e,
 }
 
 static __always_inline int on_cgroup_bind(struct bpf_sock_addr *ctx,
-					  __u16 family)
+					  __u16 family, int ctx_kind)
 {
-	const struct sock *sk;
 	struct sock_state st = {};
 	struct sock_slot *s;
-	struct sk_head h = {};
-	const struct sock_common *c = (const void *)h.b;
 	struct bw_event *e;
 	__u16 req_port = bpf_ntohs(ctx->user_port);
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
@@ -197,6 +253,7 @@ static __always_inline int on_cgroup_bind(struct bpf_sock_addr *ctx,
 
 	if (!pid_wanted(tgid) || !ctx->sk)
 		return 1;
+	/* the first cookie of this socket: always the helper, which makes it */
 	cookie = bpf_get_socket_cookie(ctx);
 	st.state = SS_PENDING;
 	st.req_port = req_port;
@@ -222,7 +279,7 @@ static __always_inline int on_cgroup_bind(struct bpf_sock_addr *ctx,
 	s = sock_find(cookie);
 	if (s) {
 		if (s->st.state == SS_PENDING && !s->st.attempt_sent)
-			emit_stale_failure(as_sock(ctx->sk), proto, &s->st, cookie);
+			emit_stale_failure(ctx->sk, proto, &s->st, cookie, ctx_kind);
 	} else {
 		s = sock_claim(cookie);
 	}
@@ -237,24 +294,21 @@ static __always_inline int on_cgroup_bind(struct bpf_sock_addr *ctx,
 	 */
 	if (!st.attempt_sent)
 		return 1;
-	sk = as_sock(ctx->sk);
-	if (read_head(&h, sk))
-		return 1;
 	if (exact_errno) {
 		struct bw_event pend = {};
 		__u32 tid = (__u32)bpf_get_current_pid_tgid();
 
-		fill_task(&pend, BW_CTX_CGROUP);
-		fill_sock_cg(&pend, sk, c, proto);
+		fill_task(&pend, ctx_kind);
+		if (fill_sock_ctx(&pend, ctx->sk, proto, ctx_kind, 0))
+			return 1;
 		fill_attempt(&pend, &st, cookie);
 		pend.kind = BW_EV_BIND;
 		bpf_map_update_elem(&inflight, &tid, &pend, BPF_ANY);
 		return 1;
 	}
-	e = start_event(BW_CTX_CGROUP);
+	e = start_sock_event(ctx->sk, proto, ctx_kind, 0);
 	if (!e)
 		return 1;
-	fill_sock_cg(e, sk, c, proto);
 	fill_attempt(e, &st, cookie);
 	submit(e);
 	return 1;
@@ -263,29 +317,38 @@ static __always_inline int on_cgroup_bind(struct bpf_sock_addr *ctx,
 SEC("cgroup/bind4")
 int cg_bind4(struct bpf_sock_addr *ctx)
 {
-	return on_cgroup_bind(ctx, AF_INET);
+	return on_cgroup_bind(ctx, AF_INET, BW_CTX_CAST);
 }
 
 SEC("cgroup/bind6")
 int cg_bind6(struct bpf_sock_addr *ctx)
 {
-	return on_cgroup_bind(ctx, AF_INET6);
+	return on_cgroup_bind(ctx, AF_INET6, BW_CTX_CAST);
 }
 
-static __always_inline int on_post_bind(struct bpf_sock *ctx)
+SEC("cgroup/bind4")
+int cgp_bind4(struct bpf_sock_addr *ctx)
+{
+	return on_cgroup_bind(ctx, AF_INET, BW_CTX_CGROUP);
+}
+
+SEC("cgroup/bind6")
+int cgp_bind6(struct bpf_sock_addr *ctx)
+{
+	return on_cgroup_bind(ctx, AF_INET6, BW_CTX_CGROUP);
+}
+
+static __always_inline int on_post_bind(struct bpf_sock *ctx, int ctx_kind)
 {
 	struct sock_state *st = NULL;
 	struct sock_slot *s;
-	const struct sock *sk;
-	struct sk_head h = {};
-	const struct sock_common *c = (const void *)h.b;
 	struct bw_event *e;
 	__u16 port = ctx->src_port;
 	__u64 cookie;
 
 	if (!pid_wanted(bpf_get_current_pid_tgid() >> 32))
 		return 1;
-	cookie = bpf_get_socket_cookie(ctx);
+	cookie = sock_cookie(ctx, bw_cast(ctx, struct sock), ctx_kind);
 	s = sock_find(cookie);
 	if (s) {
 		st = &s->st;
@@ -298,20 +361,14 @@ static __always_inline int on_post_bind(struct bpf_sock *ctx)
 	}
 	if (failed_only || !port_wanted(port))
 		return 1;
-	sk = as_sock(ctx);
-	if (read_head(&h, sk))
-		return 1;
-	e = start_event(BW_CTX_CGROUP);
+	e = start_sock_event(ctx, ctx->protocol, ctx_kind, !st);
 	if (!e)
 		return 1;
-	fill_sock_cg(e, sk, c, ctx->protocol);
 	e->kind = BW_EV_BIND;
 	e->port = port;
 	e->req_port = st ? st->req_port : port;
 	if (st)
 		__builtin_memcpy(e->addr, st->req_addr, sizeof(e->addr));
-	else
-		fill_common_addr(e, c);
 	e->cookie = cookie;
 	submit(e);
 	return 1;
@@ -320,22 +377,33 @@ static __always_inline int on_post_bind(struct bpf_sock *ctx)
 SEC("cgroup/post_bind4")
 int cg_post_bind4(struct bpf_sock *ctx)
 {
-	return on_post_bind(ctx);
+	return on_post_bind(ctx, BW_CTX_CAST);
 }
 
 SEC("cgroup/post_bind6")
 int cg_post_bind6(struct bpf_sock *ctx)
 {
-	return on_post_bind(ctx);
+	return on_post_bind(ctx, BW_CTX_CAST);
 }
 
-SEC("cgroup/sock_release")
-int cg_sock_release(struct bpf_sock *ctx)
+SEC("cgroup/post_bind4")
+int cgp_post_bind4(struct bpf_sock *ctx)
+{
+	return on_post_bind(ctx, BW_CTX_CGROUP);
+}
+
+SEC("cgroup/post_bind6")
+int cgp_post_bind6(struct bpf_sock *ctx)
+{
+	return on_post_bind(ctx, BW_CTX_CGROUP);
+}
+
+static __always_inline int on_sock_release(struct bpf_sock *ctx, int ctx_kind)
 {
 	struct sock_state copy;
 	struct sock_slot *s;
-	const struct sock *sk;
-	__u64 cookie = bpf_get_socket_cookie(ctx);
+	__u8 flags;
+	__u64 cookie = sock_cookie(ctx, bw_cast(ctx, struct sock), ctx_kind);
 	__u8 proto = ctx->protocol;
 
 	s = sock_find(cookie);
@@ -345,17 +413,32 @@ int cg_sock_release(struct bpf_sock *ctx)
 	sock_forget(cookie);
 	if (!copy.state || !pid_wanted(bpf_get_current_pid_tgid() >> 32))
 		return 1;
-	sk = as_sock(ctx);
 	if (copy.state == SS_PENDING) {
 		if (!copy.attempt_sent)
-			emit_stale_failure(sk, proto, &copy, cookie);
+			emit_stale_failure(ctx, proto, &copy, cookie, ctx_kind);
 		return 1;
 	}
-	if (!failed_only)
-		emit_sock_event_cg(sk, proto, BW_EV_CLOSE, 0,
-				   copy.state == SS_LISTENING ? BW_F_LISTENING : 0,
-				   cookie);
+	if (failed_only)
+		return 1;
+	flags = copy.state == SS_LISTENING ? BW_F_LISTENING : 0;
+	if (ctx_kind == BW_CTX_CAST)
+		emit_sock_event_btf(bw_cast(ctx, struct sock), BW_EV_CLOSE, 0, flags,
+				    cookie, ctx_kind);
+	else
+		emit_sock_event_cg(as_sock(ctx), proto, BW_EV_CLOSE, 0, flags, cookie);
 	return 1;
+}
+
+SEC("cgroup/sock_release")
+int cg_sock_release(struct bpf_sock *ctx)
+{
+	return on_sock_release(ctx, BW_CTX_CAST);
+}
+
+SEC("cgroup/sock_release")
+int cgp_sock_release(struct bpf_sock *ctx)
+{
+	return on_sock_release(ctx, BW_CTX_CGROUP);
 }
 
 /*
@@ -389,7 +472,8 @@ int BPF_PROG(tp_set_state, struct sock *sk, int oldstate, int newstate)
 			set_state_simple(cookie, SS_LISTENING);
 		/* Tentative: get_port() has not run yet.  Sent even when only
 		 * failures are wanted, so the agent can pair it with a failure. */
-		emit_sock_event_btf(sk, BW_EV_LISTEN, 0, BW_F_TENTATIVE, cookie);
+		emit_sock_event_btf(sk, BW_EV_LISTEN, 0, BW_F_TENTATIVE, cookie,
+				    BW_CTX_BTF);
 		return 0;
 	}
 	if (oldstate == TCP_LISTEN && newstate == TCP_CLOSE &&
@@ -399,7 +483,8 @@ int BPF_PROG(tp_set_state, struct sock *sk, int oldstate, int newstate)
 		s = sock_find(cookie);
 		if (s)
 			s->st.state = SS_BOUND;
-		emit_sock_event_btf(sk, BW_EV_LISTEN, -EADDRINUSE, 0, cookie);
+		emit_sock_event_btf(sk, BW_EV_LISTEN, -EADDRINUSE, 0, cookie,
+				    BW_CTX_BTF);
 		return 0;
 	}
 	return 0;
@@ -455,7 +540,7 @@ static __always_inline int on_connected_btf(const struct sock *sk)
 	    (BPF_CORE_READ_BITFIELD(sk, sk_userlocks) & SOCK_BINDPORT_LOCK))
 		return 0;
 	return emit_sock_event_btf(sk, BW_EV_CONNECT, 0, 0,
-				   bpf_get_socket_cookie((void *)sk));
+				   bpf_get_socket_cookie((void *)sk), BW_CTX_BTF);
 }
 
 SEC("fexit/tcp_v4_connect")

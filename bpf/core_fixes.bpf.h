@@ -46,4 +46,23 @@ static __always_inline void inet_freebind_transparent(const struct sock *sk,
 	}
 }
 
+/* The same through a read-only cast (plain loads): `inet` is the socket
+ * cast to the inet_sock flavour that exists here, by the caller, since the
+ * cast itself (bw_cast(), events.bpf.h) lives with the programs. */
+static __always_inline void inet_flags_new(const struct inet_sock___new *inet,
+					   int *freebind, int *transparent)
+{
+	unsigned long f = inet->inet_flags;
+
+	*freebind = (f >> BW_INET_FLAGS_FREEBIND) & 1;
+	*transparent = (f >> BW_INET_FLAGS_TRANSPARENT) & 1;
+}
+
+static __always_inline void inet_flags_old(const struct inet_sock___old *inet,
+					   int *freebind, int *transparent)
+{
+	*freebind = BPF_CORE_READ_BITFIELD(inet, freebind);
+	*transparent = BPF_CORE_READ_BITFIELD(inet, transparent);
+}
+
 #endif

@@ -184,8 +184,38 @@ static __always_inline void submit(struct bw_event *e)
 }
 
 /*
+ * Three ways to read the kernel, chosen per program:
+ *   BW_CTX_CGROUP  cgroup programs on kernels without bpf_rdonly_cast() for
+ *                  any pointer (6.1): every kernel read is a probe-read
+ *                  helper call.
+ *   BW_CTX_BTF     fentry and tp_btf programs: the task and the socket are
+ *                  BTF pointers, their fields plain loads the JIT guards
+ *                  against faults; only the exe name is copied by a helper.
+ *   BW_CTX_CAST    cgroup programs where bpf_get_current_task_btf() and
+ *                  bpf_rdonly_cast() are allowed (6.18): like BTF, and the
+ *                  socket and the exe name are cast to read-only pointers, so
+ *                  not one probe read.  A helper call costs ~50 ns on the
+ *                  6.18 host (SRSO return thunks, nested paging); a plain
+ *                  load ~1 ns.
+ * The agent loads the CAST programs and falls back to the CGROUP ones where
+ * the verifier refuses them (loader.c).
+ */
+#define BW_CTX_CGROUP	0
+#define BW_CTX_BTF	1
+#define BW_CTX_CAST	2
+
+/* A weak kfunc: on kernels without it only the CAST programs, which the
+ * agent then does not load, refer to it. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+
+#define bw_cast(ptr, type) \
+	((const type *)bpf_rdonly_cast((const void *)(ptr), bpf_core_type_id_kernel(type)))
+/* btf_id 0: read-only untrusted memory of any size (6.18) */
+#define bw_cast_mem(ptr)	((const __u64 *)bpf_rdonly_cast((const void *)(ptr), 0))
+
+/*
  * The exe name of the task that last made an event on this CPU, for the
- * cgroup programs (see fill_task()).  Valid for the task at `task` with
+ * CGROUP programs (see exe_by_probe()).  Valid for the task at `task` with
  * that pid/tid and that mm: exec gives a task a new mm, allocated while the
  * old one still lives, so at another address; a task_struct and an mm_struct
  * reused by a new process come with a new pid.  `task` is written last and
@@ -209,18 +239,10 @@ struct {
 #define barrier()	asm volatile("" ::: "memory")
 
 /*
- * Who: the current task.  Where bpf_get_current_task_btf() is allowed (fentry
- * and tp_btf programs; cgroup programs only on kernels newer than 6.1, whose
- * verifier refuses it there), the exe chain
- * task->mm->exe_file->f_path.dentry->d_name.name is plain loads the JIT
- * guards against faults and only the name is copied by a helper.  The cgroup
- * programs read task->mm (one probe read) and take the name from the per-CPU
+ * CGROUP programs: task->mm in one probe read, the name from the per-CPU
  * cache when the same task made the last event here -- a bind storm, a
- * server's bind and close -- else walk the chain with a probe read per link.
+ * server's bind and close -- else the chain with a probe read per link.
  */
-#define BW_CTX_CGROUP	0
-#define BW_CTX_BTF	1
-
 static __always_inline void exe_by_probe(struct bw_event *e, __u64 id)
 {
 	__u64 task = bpf_get_current_task();
@@ -251,6 +273,46 @@ static __always_inline void exe_by_probe(struct bw_event *e, __u64 id)
 	c->task = task;
 }
 
+/* Bytes from the first NUL on cleared (little-endian): a word's lowest byte
+ * that is zero is marked by haszero()'s lowest set bit. */
+static __always_inline __u64 clear_after_nul(__u64 v, int *ended)
+{
+	__u64 t = (v - 0x0101010101010101ULL) & ~v & 0x8080808080808080ULL;
+
+	if (*ended)
+		return 0;
+	if (!t)
+		return v;
+	*ended = 1;
+	return v & (((t & -t) >> 7) - 1);
+}
+
+/*
+ * CAST programs: a dentry name is at least 16 bytes of memory (an inline
+ * name has 40, an external one is allocated only past 39), so it comes in
+ * two loads of a read-only cast, cut at its NUL.
+ */
+static __always_inline void exe_by_cast(struct bw_event *e, const unsigned char *name)
+{
+	const __u64 *n = bw_cast_mem(name);
+	__u64 *d = (__u64 *)e->exe;
+	int ended = 0;
+
+	if (!name) {
+		d[0] = d[1] = 0;
+		return;
+	}
+	d[0] = clear_after_nul(n[0], &ended);
+	d[1] = clear_after_nul(n[1], &ended);
+	e->exe[BW_EXE_LEN - 1] = 0;
+}
+
+/*
+ * Who: the current task.  BTF and CAST programs read the task's fields
+ * (real uid, cgroup-v2 id, comm, exe) as plain loads -- what the helpers
+ * bpf_get_current_uid_gid(), _cgroup_id() and _comm() return, without
+ * their calls; CGROUP programs ask those helpers.
+ */
 static __always_inline void fill_task(struct bw_event *e, int ctx_kind)
 {
 	__u64 id = bpf_get_current_pid_tgid();
@@ -258,18 +320,25 @@ static __always_inline void fill_task(struct bw_event *e, int ctx_kind)
 	e->ts_ns = bpf_ktime_get_ns();
 	e->pid = id >> 32;
 	e->tid = (__u32)id;
-	e->uid = (__u32)bpf_get_current_uid_gid();
-	e->cgroup_id = bpf_get_current_cgroup_id();
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	if (ctx_kind == BW_CTX_BTF) {
+	if (ctx_kind == BW_CTX_CGROUP) {
+		e->uid = (__u32)bpf_get_current_uid_gid();
+		e->cgroup_id = bpf_get_current_cgroup_id();
+		bpf_get_current_comm(e->comm, sizeof(e->comm));
+		exe_by_probe(e, id);
+	} else {
 		struct task_struct *task = bpf_get_current_task_btf();
 		const unsigned char *name;
+		const __u64 *comm = (const __u64 *)task->comm;
 
+		e->uid = task->cred->uid.val;
+		e->cgroup_id = task->cgroups->dfl_cgrp->kn->id;
+		*(__u64 *)&e->comm[0] = comm[0];
+		*(__u64 *)&e->comm[8] = comm[1];
 		name = task->mm->exe_file->f_path.dentry->d_name.name;
-		if (!name || bpf_probe_read_kernel_str(e->exe, sizeof(e->exe), name) < 0)
+		if (ctx_kind == BW_CTX_CAST)
+			exe_by_cast(e, name);
+		else if (!name || bpf_probe_read_kernel_str(e->exe, sizeof(e->exe), name) < 0)
 			e->exe[0] = 0;
-	} else {
-		exe_by_probe(e, id);
 	}
 }
 
@@ -360,17 +429,23 @@ static __always_inline void fill_sock_cg(struct bw_event *e,
 /*
  * fentry and tp_btf programs: sk is a BTF pointer, every sock_common field a
  * plain load.  The inet flags lie beyond struct sock, where the verifier
- * allows no plain load (6.1 has no bpf_core_cast()): one probe read.
+ * allows no plain load (6.1 has no bpf_rdonly_cast()): one probe read.
+ * CAST programs: sk is a read-only cast, and so are the inet flags.
  */
 static __always_inline void fill_sock_btf(struct bw_event *e,
-					  const struct sock *sk)
+					  const struct sock *sk, int ctx_kind)
 {
 	int freebind = 0, transparent = 0;
 
 	e->proto = sk->sk_protocol;
 	fill_common(e, &sk->__sk_common);
 	e->netns = sk->__sk_common.skc_net.net->ns.inum;
-	inet_freebind_transparent(sk, &freebind, &transparent);
+	if (ctx_kind != BW_CTX_CAST)
+		inet_freebind_transparent(sk, &freebind, &transparent);
+	else if (bpf_core_field_exists(struct inet_sock___new, inet_flags))
+		inet_flags_new(bw_cast(sk, struct inet_sock___new), &freebind, &transparent);
+	else
+		inet_flags_old(bw_cast(sk, struct inet_sock___old), &freebind, &transparent);
 	fill_inet_opts(e, freebind, transparent);
 }
 
@@ -514,19 +589,21 @@ static __always_inline int finish_sock_event(struct bw_event *e, __u8 kind, int 
 	return 0;
 }
 
-/* An event about a bound socket (listen, close, connect): BTF pointer. */
+/* An event about a bound socket (listen, close, connect): BTF pointer, or a
+ * read-only cast (ctx_kind BW_CTX_CAST). */
 static __always_inline int emit_sock_event_btf(const struct sock *sk, __u8 kind,
-					       int ret, __u8 flags, __u64 cookie)
+					       int ret, __u8 flags, __u64 cookie,
+					       int ctx_kind)
 {
 	struct bw_event *e;
 	__u16 port = sk->__sk_common.skc_num;
 
 	if (!port_wanted(port))
 		return 0;
-	e = start_event(BW_CTX_BTF);
+	e = start_event(ctx_kind);
 	if (!e)
 		return 0;
-	fill_sock_btf(e, sk);
+	fill_sock_btf(e, sk, ctx_kind);
 	fill_common_addr(e, &sk->__sk_common);
 	return finish_sock_event(e, kind, ret, flags, port, cookie);
 }

@@ -50,26 +50,44 @@ static struct bpf_program *fentry_progs(struct bindwatch_bpf *s, int i)
 	return i < (int)(sizeof(p) / sizeof(p[0])) ? p[i] : NULL;
 }
 
-static struct bpf_program *cgroup_progs(struct bindwatch_bpf *s, int i)
+/*
+ * Which programs a load asks for.  The cgroup hooks come in two builds of
+ * one body (bpf/bindwatch.bpf.c): cg_* read the kernel through read-only
+ * casts, cgp_* through probe-read helpers for kernels whose verifier
+ * refuses the casts (6.1).
+ */
+enum set { SET_FENTRY, SET_CGROUP_CAST, SET_CGROUP_PROBE };
+
+/* The cgroup hooks of one build, then the sock_ops program both share. */
+static struct bpf_program *cgroup_progs(struct bindwatch_bpf *s, int i, int cast)
 {
 	struct bpf_program *p[] = {
 		s->progs.cg_bind4, s->progs.cg_bind6, s->progs.cg_post_bind4,
 		s->progs.cg_post_bind6, s->progs.cg_sock_release, s->progs.cg_sockops,
 	};
-	return i < (int)(sizeof(p) / sizeof(p[0])) ? p[i] : NULL;
+	struct bpf_program *pp[] = {
+		s->progs.cgp_bind4, s->progs.cgp_bind6, s->progs.cgp_post_bind4,
+		s->progs.cgp_post_bind6, s->progs.cgp_sock_release, s->progs.cg_sockops,
+	};
+	if (i >= (int)(sizeof(p) / sizeof(p[0])))
+		return NULL;
+	return cast ? p[i] : pp[i];
 }
 
-static void set_autoload(struct bindwatch_bpf *s, int fentry, int exact)
+static void set_autoload(struct bindwatch_bpf *s, enum set set, int exact)
 {
 	struct bpf_program *p;
 	int i;
 
 	for (i = 0; (p = fentry_progs(s, i)); i++)
-		bpf_program__set_autoload(p, fentry);
-	for (i = 0; (p = cgroup_progs(s, i)); i++)
-		bpf_program__set_autoload(p, !fentry);
-	bpf_program__set_autoload(s->progs.tp_set_state, !fentry);
-	bpf_program__set_autoload(s->progs.tp_sys_exit_bind, !fentry && exact);
+		bpf_program__set_autoload(p, set == SET_FENTRY);
+	for (i = 0; (p = cgroup_progs(s, i, 0)); i++)
+		bpf_program__set_autoload(p, set == SET_CGROUP_PROBE);
+	for (i = 0; (p = cgroup_progs(s, i, 1)); i++)
+		bpf_program__set_autoload(p, set == SET_CGROUP_CAST);
+	bpf_program__set_autoload(s->progs.cg_sockops, set != SET_FENTRY);
+	bpf_program__set_autoload(s->progs.tp_set_state, set != SET_FENTRY);
+	bpf_program__set_autoload(s->progs.tp_sys_exit_bind, set != SET_FENTRY && exact);
 }
 
 static int add_link(struct bw_loader *l, struct bpf_program *p, struct bpf_link *link)
@@ -128,8 +146,8 @@ static int configure(struct bindwatch_bpf *s, const struct bw_loader_opts *o)
 	return err;
 }
 
-/* open -> configure, with only one backend's programs set to load. */
-static int open_configured(struct bw_loader *l, const struct bw_loader_opts *o, int fentry,
+/* open -> configure, with only one set of programs set to load. */
+static int open_configured(struct bw_loader *l, const struct bw_loader_opts *o, enum set set,
 			   const char **why)
 {
 	int err;
@@ -145,23 +163,35 @@ static int open_configured(struct bw_loader *l, const struct bw_loader_opts *o, 
 		*why = "size ring buffer";
 		return err;
 	}
-	set_autoload(l->skel, fentry, !fentry && o->exact_errno);
+	set_autoload(l->skel, set, o->exact_errno);
 	return 0;
 }
 
 /* ... -> load. */
-static int open_and_load(struct bw_loader *l, const struct bw_loader_opts *o, int fentry,
+static int open_and_load(struct bw_loader *l, const struct bw_loader_opts *o, enum set set,
 			 const char **why)
 {
-	int err = open_configured(l, o, fentry, why);
+	int err = open_configured(l, o, set, why);
 
 	if (err)
 		return err;
 	err = bindwatch_bpf__load(l->skel);
-	if (err && !fentry) {
+	if (err && set == SET_CGROUP_CAST) {
+		/* the casts need 6.2+ (bpf_rdonly_cast), a cast to void and
+		 * bpf_get_current_task_btf() in cgroup programs: else probe reads,
+		 * the same facts at a higher cost per event */
+		p_debug("cgroup programs with read-only casts refused (%s); "
+			"loading the probe-read build", strerror(-err));
+		set = SET_CGROUP_PROBE;
+		err = open_configured(l, o, set, why);
+		if (err)
+			return err;
+		err = bindwatch_bpf__load(l->skel);
+	}
+	if (err && set == SET_CGROUP_PROBE) {
 		/* before Linux 6.x a sock_ops program may not ask who the task
 		 * is: do without the connect watch rather than without bindwatch */
-		err = open_configured(l, o, 0, why);
+		err = open_configured(l, o, set, why);
 		if (err)
 			return err;
 		bpf_program__set_autoload(l->skel->progs.cg_sockops, false);
@@ -171,7 +201,7 @@ static int open_and_load(struct bw_loader *l, const struct bw_loader_opts *o, in
 			       "refuses the sock_ops program");
 	}
 	if (err)
-		*why = fentry ? "load fentry programs" : "load cgroup programs";
+		*why = set == SET_FENTRY ? "load fentry programs" : "load cgroup programs";
 	return err;
 }
 
@@ -181,7 +211,7 @@ static int try_fentry(struct bw_loader *l, const struct bw_loader_opts *o,
 	struct bpf_program *p;
 	int err, i;
 
-	err = open_and_load(l, o, 1, why);
+	err = open_and_load(l, o, SET_FENTRY, why);
 	if (err)
 		goto cleanup;
 	for (i = 0; (p = fentry_progs(l->skel, i)); i++) {
@@ -204,7 +234,7 @@ static int try_cgroup(struct bw_loader *l, const struct bw_loader_opts *o,
 {
 	char root[1024];
 	struct bpf_program *p;
-	int err, i;
+	int err, i, cast;
 
 	if (o->cgroup_root)
 		snprintf(root, sizeof(root), "%s", o->cgroup_root);
@@ -216,7 +246,7 @@ static int try_cgroup(struct bw_loader *l, const struct bw_loader_opts *o,
 		*why = "mount tracefs on /sys/kernel/tracing";
 		return err;
 	}
-	err = open_and_load(l, o, 0, why);
+	err = open_and_load(l, o, SET_CGROUP_CAST, why);
 	if (err)
 		goto cleanup;
 	l->cgroup_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -227,7 +257,8 @@ static int try_cgroup(struct bw_loader *l, const struct bw_loader_opts *o,
 	}
 	/* Links, not legacy attachments: they go away with the agent, even on
 	 * SIGKILL, and coexist with what systemd or a runtime attached. */
-	for (i = 0; (p = cgroup_progs(l->skel, i)); i++) {
+	cast = bpf_program__autoload(l->skel->progs.cg_bind4);
+	for (i = 0; (p = cgroup_progs(l->skel, i, cast)); i++) {
 		if (!bpf_program__autoload(p))
 			continue;
 		err = add_link(l, p, bpf_program__attach_cgroup(p, l->cgroup_fd));
