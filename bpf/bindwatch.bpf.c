@@ -56,12 +56,11 @@ static __always_inline int on_bind_exit(struct socket *sock,
 					const struct sockaddr *uaddr, int ret)
 {
 	struct sock *sk = sock->sk;	/* trusted BTF pointer */
-	__u64 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct bw_event *e;
 	__u8 req[16] = {};
 	__u16 family, req_port, port;
 
-	if (!sk || !pid_wanted(tgid))
+	if (!sk || !pid_wanted())
 		return 0;
 	if (failed_only && !ret)
 		goto track;
@@ -106,7 +105,7 @@ int BPF_PROG(fexit_inet_listen, struct socket *sock, int backlog, int ret)
 {
 	struct sock *sk = sock->sk;	/* trusted BTF pointer */
 
-	if (!sk || !pid_wanted(bpf_get_current_pid_tgid() >> 32))
+	if (!sk || !pid_wanted())
 		return 0;
 	if (!ret)
 		set_state_simple(bpf_get_socket_cookie(sk), SS_LISTENING);
@@ -131,8 +130,8 @@ int BPF_PROG(fentry_inet_release, struct socket *sock)
 	if (!s)
 		return 0;
 	state = s->st.state;
-	sock_forget(cookie);
-	if (!state || failed_only || !pid_wanted(bpf_get_current_pid_tgid() >> 32))
+	sock_free(s, cookie);
+	if (!state || failed_only || !pid_wanted())
 		return 0;
 	return emit_sock_event_btf(sk, BW_EV_CLOSE, 0,
 				   state == SS_LISTENING ? BW_F_LISTENING : 0, cookie,
@@ -247,13 +246,16 @@ static __always_inline int on_cgroup_bind(struct bpf_sock_addr *ctx,
 	struct sock_slot *s;
 	struct bw_event *e;
 	__u16 req_port = bpf_ntohs(ctx->user_port);
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	__u8 proto = ctx->protocol;
 	__u64 cookie;
+	int fresh = 0;
 
-	if (!pid_wanted(tgid) || !ctx->sk)
+	if (!pid_wanted() || !ctx->sk)
 		return 1;
-	/* the first cookie of this socket: always the helper, which makes it */
+	/* A socket whose cookie was never made has no state here (state is
+	 * keyed by the cookie bpf_get_socket_cookie() makes): no search. */
+	if (ctx_kind == BW_CTX_CAST)
+		fresh = !bw_cast(ctx->sk, struct sock)->__sk_common.skc_cookie.counter;
 	cookie = bpf_get_socket_cookie(ctx);
 	st.state = SS_PENDING;
 	st.req_port = req_port;
@@ -276,7 +278,7 @@ static __always_inline int on_cgroup_bind(struct bpf_sock_addr *ctx,
 	/* A socket bound again: a bind that did not come back with post_bind
 	 * failed, and is reported now if no attempt event already stands for
 	 * it. */
-	s = sock_find(cookie);
+	s = fresh ? NULL : sock_find(cookie);
 	if (s) {
 		if (s->st.state == SS_PENDING && !s->st.attempt_sent)
 			emit_stale_failure(ctx->sk, proto, &s->st, cookie, ctx_kind);
@@ -346,7 +348,7 @@ static __always_inline int on_post_bind(struct bpf_sock *ctx, int ctx_kind)
 	__u16 port = ctx->src_port;
 	__u64 cookie;
 
-	if (!pid_wanted(bpf_get_current_pid_tgid() >> 32))
+	if (!pid_wanted())
 		return 1;
 	cookie = sock_cookie(ctx, bw_cast(ctx, struct sock), ctx_kind);
 	s = sock_find(cookie);
@@ -410,8 +412,8 @@ static __always_inline int on_sock_release(struct bpf_sock *ctx, int ctx_kind)
 	if (!s)
 		return 1;
 	copy = s->st;
-	sock_forget(cookie);
-	if (!copy.state || !pid_wanted(bpf_get_current_pid_tgid() >> 32))
+	sock_free(s, cookie);
+	if (!copy.state || !pid_wanted())
 		return 1;
 	if (copy.state == SS_PENDING) {
 		if (!copy.attempt_sent)
@@ -460,7 +462,7 @@ int BPF_PROG(tp_set_state, struct sock *sk, int oldstate, int newstate)
 
 	if (sk->sk_protocol != IPPROTO_TCP)
 		return 0;
-	if (!pid_wanted(bpf_get_current_pid_tgid() >> 32))
+	if (!pid_wanted())
 		return 0;
 	if (newstate == TCP_LISTEN) {
 		__u64 cookie = bpf_get_socket_cookie(sk);
@@ -504,7 +506,7 @@ static __always_inline int port_watched(__u16 port)
 static __always_inline int connect_wanted(__u16 port)
 {
 	return !failed_only && port && port_watched(port) &&
-	       pid_wanted(bpf_get_current_pid_tgid() >> 32);
+	       pid_wanted();
 }
 
 /*

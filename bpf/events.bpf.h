@@ -129,10 +129,11 @@ static __always_inline int port_wanted(__u16 port)
 }
 
 /* The task filters: pid, and the cgroup subtree (its ancestor at the filter
- * cgroup's level is the filter cgroup: one helper call, no map). */
-static __always_inline int pid_wanted(__u32 tgid)
+ * cgroup's level is the filter cgroup: one helper call, no map).  Without
+ * filters the verifier drops both calls: rodata is constant to it. */
+static __always_inline int pid_wanted(void)
 {
-	if (filter_pid && filter_pid != tgid)
+	if (filter_pid && filter_pid != bpf_get_current_pid_tgid() >> 32)
 		return 0;
 	if (filter_cgroup_id &&
 	    bpf_get_current_ancestor_cgroup_id(filter_cgroup_level) != filter_cgroup_id)
@@ -141,25 +142,42 @@ static __always_inline int pid_wanted(__u32 tgid)
 }
 
 /*
- * Waking the consumer for every event costs more than the program itself:
- * wake it once per wakeup_bytes produced, when the producer position crosses
- * a multiple of wakeup_bytes (every record takes BW_RB_RECORD bytes of it).
- * Not "whenever wakeup_bytes are pending": while the agent lags behind, that
- * forced a wakeup -- an irq_work and a self-IPI -- for every event, which
- * measured ~1 us per event on the 6.18 host.  A crossing missed because
- * another CPU reserved in between only defers the wakeup to the next one;
- * the agent also polls on a short timeout, so nothing waits longer than that.
- * Once 8 x wakeup_bytes are pending (half the ring by default) the agent is
- * about to lose events: then every event forces a wakeup again, as before.
+ * Waking the consumer for every event costs more than the program itself (a
+ * forced wakeup is an irq_work, a self-IPI: ~1 us on the 6.18 host), and so
+ * does asking the ring how much is pending for every event (two helper calls
+ * that read the consumer's position, a cache line the agent on the other CPU
+ * writes all the time).  So each CPU counts what it produced, in a per-CPU
+ * slot the verifier inlines, and every BW_WAKE_CHECK bytes of that asks the
+ * ring once: the agent is woken when wakeup_bytes are pending.  While the
+ * agent lags behind, that is a wakeup per check, one per ~68 events per CPU,
+ * not one per event.  The agent also polls on a short timeout, so a lone
+ * event waits no longer than that.
  */
 #define BW_RB_RECORD	(sizeof(struct bw_event) + 8 /* BPF_RINGBUF_HDR_SZ */)
+#define BW_WAKE_CHECK	8192
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} produced SEC(".maps");
 
 static __always_inline __u64 wake_flag(void)
 {
+	__u32 zero = 0;
+	__u64 *b;
+
 	if (!wakeup_bytes)
 		return 0;
-	if (bpf_ringbuf_query(&events, BPF_RB_PROD_POS) % wakeup_bytes < BW_RB_RECORD ||
-	    bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= 8 * wakeup_bytes)
+	b = bpf_map_lookup_elem(&produced, &zero);
+	if (!b)
+		return 0;
+	*b += BW_RB_RECORD;
+	if (*b < BW_WAKE_CHECK)
+		return BPF_RB_NO_WAKEUP;
+	*b = 0;
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
 		return BPF_RB_FORCE_WAKEUP;
 	return BPF_RB_NO_WAKEUP;
 }
@@ -309,18 +327,18 @@ static __always_inline void exe_by_cast(struct bw_event *e, const unsigned char 
 
 /*
  * Who: the current task.  BTF and CAST programs read the task's fields
- * (real uid, cgroup-v2 id, comm, exe) as plain loads -- what the helpers
- * bpf_get_current_uid_gid(), _cgroup_id() and _comm() return, without
- * their calls; CGROUP programs ask those helpers.
+ * (pid, tid, real uid, cgroup-v2 id, comm, exe) as plain loads -- what the
+ * helpers bpf_get_current_pid_tgid(), _uid_gid(), _cgroup_id() and _comm()
+ * return, without their calls; CGROUP programs ask those helpers.
  */
 static __always_inline void fill_task(struct bw_event *e, int ctx_kind)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-
 	e->ts_ns = bpf_ktime_get_ns();
-	e->pid = id >> 32;
-	e->tid = (__u32)id;
 	if (ctx_kind == BW_CTX_CGROUP) {
+		__u64 id = bpf_get_current_pid_tgid();
+
+		e->pid = id >> 32;
+		e->tid = (__u32)id;
 		e->uid = (__u32)bpf_get_current_uid_gid();
 		e->cgroup_id = bpf_get_current_cgroup_id();
 		bpf_get_current_comm(e->comm, sizeof(e->comm));
@@ -330,6 +348,8 @@ static __always_inline void fill_task(struct bw_event *e, int ctx_kind)
 		const unsigned char *name;
 		const __u64 *comm = (const __u64 *)task->comm;
 
+		e->pid = task->tgid;	/* ids in the initial pid namespace, */
+		e->tid = task->pid;	/* as bpf_get_current_pid_tgid() */
 		e->uid = task->cred->uid.val;
 		e->cgroup_id = task->cgroups->dfl_cgrp->kn->id;
 		*(__u64 *)&e->comm[0] = comm[0];
@@ -543,20 +563,11 @@ static __always_inline struct sock_slot *sock_claim(__u64 cookie)
 	return NULL;
 }
 
-/* Free the cookie's slot, if it has one. */
-static __always_inline void sock_forget(__u64 cookie)
+
+/* Free a slot sock_find() gave for this cookie. */
+static __always_inline void sock_free(struct sock_slot *s, __u64 cookie)
 {
-	__u32 h = (__u32)cookie;
-
-#pragma unroll
-	for (__u32 i = 0; i < BW_SOCK_PROBES; i++) {
-		struct sock_slot *s = sock_slot(h, i);
-
-		if (s && s->cookie == cookie) {
-			s->cookie = 0;
-			return;
-		}
-	}
+	s->cookie = 0;
 	if (spilled && !bpf_map_delete_elem(&socks_spill, &cookie))
 		__sync_fetch_and_add(&spilled, -1);
 }
