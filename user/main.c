@@ -28,6 +28,7 @@
 /* Every default, once: the code and usage() both read these. */
 #define DEF_RINGBUF		(1u << 20)
 #define DEF_GRACE_MS		50
+#define DEF_PRIORITY		5	/* nice -5: see monitor_opts.priority */
 #define DEF_MAX_SOCKETS		(1u << 20)
 #define DEF_LOG_DIR		BW_LOG_DIR_DEFAULT
 #define DEF_FLUSH_MS		1000
@@ -97,6 +98,9 @@ static void usage(FILE *f)
 "                         ringbuf/16; 0 = every event)\n"
 "  --grace MS             cgroup backend: a bind with no success after MS\n"
 "                         counts as failed (default %u)\n"
+"  --priority N           run the reader N nice levels above normal, so that\n"
+"                         a bind storm cannot starve it (0-20, default %u;\n"
+"                         0 leaves it)\n"
 "  --registry FILE        more port claims (repeatable; also read:\n"
 "                         %s/*.conf)\n"
 "  daemon only: --log-dir DIR (default %s), --flush-ms N (%u),\n"
@@ -114,7 +118,7 @@ static void usage(FILE *f)
 "  sudo bindwatch                       everything, as text\n"
 "  sudo bindwatch --failed --json       only failures, as NDJSON\n"
 "  sudo bindwatch --port 10256 --port 10300 --duration 60\n",
-		DEF_RINGBUF, DEF_GRACE_MS, BW_REGISTRY_DIR, DEF_LOG_DIR, DEF_FLUSH_MS,
+		DEF_RINGBUF, DEF_GRACE_MS, DEF_PRIORITY, BW_REGISTRY_DIR, DEF_LOG_DIR, DEF_FLUSH_MS,
 		DEF_FLUSH_RECORDS, DEF_MAX_SIZE, DEF_MAX_FILES);
 }
 
@@ -123,7 +127,7 @@ enum {
 	OPT_EXACT, OPT_RINGBUF, OPT_WAKEUP, OPT_GRACE, OPT_REGISTRY, OPT_CONTAINER,
 	OPT_NETNS, OPT_CGROUP, OPT_LOGDIR, OPT_FLUSHMS, OPT_FLUSHREC, OPT_MAXSIZE,
 	OPT_MAXFILES, OPT_KEYFILE, OPT_SYSLOG, OPT_METRICS, OPT_POLICY,
-	OPT_AUDIT,
+	OPT_AUDIT, OPT_PRIORITY,
 };
 
 static const struct option watch_opts[] = {
@@ -137,6 +141,7 @@ static const struct option watch_opts[] = {
 	{ "ringbuf", required_argument, NULL, OPT_RINGBUF },
 	{ "wakeup", required_argument, NULL, OPT_WAKEUP },
 	{ "grace", required_argument, NULL, OPT_GRACE },
+	{ "priority", required_argument, NULL, OPT_PRIORITY },
 	{ "registry", required_argument, NULL, OPT_REGISTRY },
 	{ "container", required_argument, NULL, OPT_CONTAINER },
 	{ "netns", required_argument, NULL, OPT_NETNS },
@@ -289,6 +294,7 @@ static const struct num_opt {
 	{ OPT_RINGBUF, "--ringbuf", 4096, 1ul << 30, "a power of two from 4096 to 1073741824" },
 	{ OPT_WAKEUP, "--wakeup", 0, 1ul << 30, "bytes, 0 or more" },
 	{ OPT_GRACE, "--grace", 1, 10000, "milliseconds from 1 to 10000" },
+	{ OPT_PRIORITY, "--priority", 0, 20, "nice levels from 0 to 20" },
 	{ OPT_FLUSHMS, "--flush-ms", 1, 600000, "1 to 600000 ms" },
 	{ OPT_FLUSHREC, "--flush-records", 1, 1000000, "1 to 1000000" },
 	{ OPT_MAXSIZE, "--max-size", 4096, 1ul << 40, "bytes, at least 4096" },
@@ -359,6 +365,7 @@ static int watch_parse(int argc, char **argv, struct watch_args *a, int *done)
 	*done = 0;
 	a->o.load.ringbuf_bytes = DEF_RINGBUF;
 	a->o.grace_ms = DEF_GRACE_MS;
+	a->o.priority = DEF_PRIORITY;
 	a->o.max_sockets = DEF_MAX_SOCKETS;
 	a->lo = (struct logw_opts){ DEF_LOG_DIR, DEF_FLUSH_MS, DEF_FLUSH_RECORDS,
 				    DEF_MAX_SIZE, DEF_MAX_FILES, NULL, 0 };
@@ -445,6 +452,9 @@ static int watch_parse(int argc, char **argv, struct watch_args *a, int *done)
 		}
 		case OPT_GRACE:
 			a->o.grace_ms = (unsigned int)v;
+			break;
+		case OPT_PRIORITY:
+			a->o.priority = (unsigned int)v;
 			break;
 		case OPT_POLICY:
 		case OPT_AUDIT:

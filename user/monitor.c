@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <bpf/libbpf.h>
 #include "cgroup2.h"
@@ -331,6 +332,13 @@ int monitor_run(const struct monitor_opts *o, volatile sig_atomic_t *stop, const
 		*why = "create the ring buffer reader";
 		goto cleanup;
 	}
+	/* before privileges go: raising one's priority needs CAP_SYS_NICE.
+	 * On Linux this sets the calling thread's nice value; threads made
+	 * later (metrics) inherit it. */
+	if (o->priority && setpriority(PRIO_PROCESS, 0, -(int)o->priority))
+		p_info("could not raise the reader's priority by %u (%s): a bind "
+		       "storm may overflow the ring (drops are counted)",
+		       o->priority, strerror(errno));
 	/* before privileges go: what it attaches needs them (the guard) */
 	if (o->on_load && (err = o->on_load(o->on_load_ctx, m, m->l, rb, why)))
 		goto cleanup;

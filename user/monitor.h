@@ -20,6 +20,14 @@ struct monitor_opts {
 	unsigned int grace_ms;	/* cgroup backend: how long an attempt waits
 				 * for its success before it counts as failed */
 	unsigned int poll_ms;	/* longest an event waits in the ring */
+	unsigned int priority;	/* nice levels above normal for the reader
+				 * (0: leave it).  The programs cost a bind
+				 * ~1 us and the reader ~3 us per event: two
+				 * processes binding in a loop on two CPUs
+				 * starve a reader of equal priority and the
+				 * ring overflows (counted, but lost).  The
+				 * reader is idle when nothing binds, so
+				 * priority costs nothing else. */
 	size_t max_sockets;	/* bound on the port table */
 	const struct registry *registry;	/* port claims, may be NULL; read
 						 * again after each reload */

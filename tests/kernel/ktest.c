@@ -581,6 +581,50 @@ static int storm_n(void)
 static int t_storm_forced(void) { return storm_case("4096", storm_n(), true); }
 static int t_storm_default(void) { return storm_case(NULL, storm_n(), false); }
 
+/* The nice value of a process, from /proc/PID/stat (field 19); 100 if unread. */
+static int nice_of(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	int nice = 100;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return nice;
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) &&
+	    sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %d",
+		   &nice) != 1)
+		nice = 100;
+	fclose(f);
+	return nice;
+}
+
+/* The reader runs above the processes it watches (--priority, default 5),
+ * so that binders in a loop cannot starve it; --priority 0 leaves it. */
+static int t_reader_priority(void)
+{
+	const char *zero[] = { "--priority", "0", NULL };
+	struct agent a;
+	int n;
+
+	if (!agent_start(&a, NULL))
+		return T_FAIL;
+	n = nice_of(a.pid);
+	if (n != -5)
+		failf("default: the agent runs at nice %d, not -5", n);
+	agent_stop(&a);
+	agent_free(&a);
+	if (!agent_start(&a, zero))
+		return T_FAIL;
+	n = nice_of(a.pid);
+	if (n != 0)
+		failf("--priority 0: the agent runs at nice %d, not 0", n);
+	agent_stop(&a);
+	agent_free(&a);
+	return T_PASS;
+}
+
 /*
  * The BPF programs a process holds, by id, from its fds' fdinfo (programs
  * and links both show "prog_id").  Host-wide counts would be fooled by any
@@ -2161,6 +2205,7 @@ static const struct { const char *name; int (*fn)(void); } tests[] = {
 	{ "failed_filter", t_failed_filter },
 	{ "storm_forced_drops", t_storm_forced },
 	{ "storm_default_no_drops", t_storm_default },
+	{ "reader_priority", t_reader_priority },
 	{ "sigkill_detaches", t_sigkill_detaches },
 	{ "bad_options", t_bad_options },
 	{ "holder_before_start", t_holder_before_start },
