@@ -12,12 +12,15 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 BW=${BW:-$top/bindwatch}
 BENCH=${BENCH:-$top/.output/bench/bench}
 PROGSTATS=${PROGSTATS:-$top/.output/bench/progstats}
+EMPTY_OBJ=${EMPTY_OBJ:-$top/.output/bench/empty.bpf.o}
 rounds=${BENCH_ROUNDS:-7}
 scale=${BENCH_SCALE:-1}
 storm_s=${BENCH_STORM_S:-3}
 tmp=$(mktemp -d /tmp/bwbench.XXXXXX)
 trap 'stop_monitor; rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM
 mon_pid=
+hooks_pin=
 
 wait_line() {	# file pattern seconds
 	i=0
@@ -28,10 +31,35 @@ wait_line() {	# file pattern seconds
 	return 1
 }
 
+# hooks-only: bench/empty.bpf.c's three programs that return at once, pinned
+# and attached to the cgroup-v2 root (no agent): the floor of any cgroup
+# socket monitor on this kernel.
+cg_root=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+empty_hooks="bind4:empty_bind4 post_bind4:empty_post_bind4 sock_release:empty_release"
+
+attach_empty() {
+	hooks_pin=/sys/fs/bpf/bwbench_empty_$$	# bpffs refuses dots in names
+	bpftool prog loadall "$EMPTY_OBJ" "$hooks_pin" > "$tmp/mon.err" 2>&1 || return 1
+	for h in $empty_hooks; do
+		bpftool cgroup attach "$cg_root" "${h%%:*}" pinned "$hooks_pin/${h#*:}" multi \
+			>> "$tmp/mon.err" 2>&1 || return 1
+	done
+}
+
+detach_empty() {
+	[ -n "$hooks_pin" ] || return 0
+	for h in $empty_hooks; do
+		bpftool cgroup detach "$cg_root" "${h%%:*}" pinned "$hooks_pin/${h#*:}" 2>/dev/null
+	done
+	rm -rf "$hooks_pin"
+	hooks_pin=
+}
+
 start_monitor() {	# config
 	: > "$tmp/mon.out"
 	case $1 in
 	none) mon_pid=; return 0 ;;
+	hooks-only) mon_pid=; attach_empty; return $? ;;
 	bw-fentry) "$BW" --json --backend fentry > "$tmp/mon.out" 2>"$tmp/mon.err" & ;;
 	bw-cgroup) "$BW" --json --backend cgroup > "$tmp/mon.out" 2>"$tmp/mon.err" & ;;
 	bw-cgroup-exact) "$BW" --json --backend cgroup --exact-errno > "$tmp/mon.out" 2>"$tmp/mon.err" & ;;
@@ -57,6 +85,7 @@ start_monitor() {	# config
 }
 
 stop_monitor() {
+	detach_empty
 	[ -n "$mon_pid" ] || return 0
 	kill -INT "$mon_pid" 2>/dev/null
 	wait "$mon_pid" 2>/dev/null
@@ -65,8 +94,10 @@ stop_monitor() {
 
 # Which configurations this kernel allows.
 configs=none
-for c in bw-fentry bw-cgroup bw-cgroup-exact bpftrace bindsnoop; do
+for c in hooks-only bw-fentry bw-cgroup bw-cgroup-exact bpftrace bindsnoop; do
 	case $c in
+	hooks-only) { [ -n "$cg_root" ] && [ -f "$EMPTY_OBJ" ] && command -v bpftool >/dev/null 2>&1; } ||
+		{ echo "# skip hooks-only: needs bpftool, the cgroup-v2 root and $EMPTY_OBJ"; continue; } ;;
 	bpftrace) command -v bpftrace >/dev/null 2>&1 || { echo "# skip bpftrace: not installed"; continue; } ;;
 	bindsnoop) command -v bindsnoop >/dev/null 2>&1 || { echo "# skip bindsnoop: not installed"; continue; } ;;
 	esac
