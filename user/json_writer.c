@@ -1,6 +1,5 @@
 /* One JSON writer: structure and commas here, escaping in sbuf_json_str(). */
 #include <string.h>
-#include <time.h>
 #include "json_writer.h"
 
 void jw_init(struct jw *w, struct sbuf *sb)
@@ -118,17 +117,56 @@ void jw_float(struct jw *w, const char *fmt, double v)
 	sbuf_printf(w->sb, fmt, v);
 }
 
-/* RFC 3339 UTC with microseconds: 2026-11-24T11:03:21.123456Z */
+/* Two digits, or four, at out. */
+static void put2(char *out, unsigned int v)
+{
+	out[0] = (char)('0' + v / 10 % 10);
+	out[1] = (char)('0' + v % 10);
+}
+
+/*
+ * RFC 3339 UTC with microseconds: 2026-11-24T11:03:21.123456Z.  By hand, not
+ * gmtime_r() + strftime() + printf: those led the agent's profile in a bind
+ * storm (gmtime_r takes the time-zone lock for each event).  The date from
+ * the day number is the proleptic Gregorian calendar in 400-year eras
+ * (H. Hinnant's civil_from_days); the epoch is in era 4 and real_ns is
+ * never negative, so unsigned arithmetic holds.
+ */
 static void format_ts(struct sbuf *sb, __u64 real_ns)
 {
-	time_t sec = (time_t)(real_ns / 1000000000ull);
-	struct tm tm;
-	char buf[32];
+	__u64 sec = real_ns / 1000000000ull, days = sec / 86400;
+	unsigned int sod = (unsigned int)(sec % 86400);
+	unsigned int us = (unsigned int)(real_ns % 1000000000ull / 1000);
+	__u64 z = days + 719468, era = z / 146097;
+	unsigned int doe = (unsigned int)(z - era * 146097);
+	unsigned int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned int mp = (5 * doy + 2) / 153;
+	unsigned int d = doy - (153 * mp + 2) / 5 + 1;
+	unsigned int m = mp < 10 ? mp + 3 : mp - 9;
+	__u64 y = yoe + era * 400 + (m <= 2);
+	char buf[27];
 
-	gmtime_r(&sec, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-	sbuf_printf(sb, "%s.%06lluZ", buf,
-		    (unsigned long long)(real_ns % 1000000000ull) / 1000);
+	if (y > 9999)
+		y = 9999;	/* four digits, as RFC 3339 has them */
+	put2(buf, (unsigned int)(y / 100));
+	put2(buf + 2, (unsigned int)(y % 100));
+	buf[4] = '-';
+	put2(buf + 5, m);
+	buf[7] = '-';
+	put2(buf + 8, d);
+	buf[10] = 'T';
+	put2(buf + 11, sod / 3600);
+	buf[13] = ':';
+	put2(buf + 14, sod / 60 % 60);
+	buf[16] = ':';
+	put2(buf + 17, sod % 60);
+	buf[19] = '.';
+	put2(buf + 20, us / 10000);
+	put2(buf + 22, us / 100 % 100);
+	put2(buf + 24, us % 100);
+	buf[26] = 'Z';
+	sbuf_putn(sb, buf, sizeof(buf));
 }
 
 void jw_ts(struct jw *w, __u64 real_ns)

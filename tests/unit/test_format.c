@@ -1,6 +1,10 @@
 /* JSON escaping, terminal neutralising, record formatting, errno inference. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include "flag.h"
 #include "infer.h"
@@ -302,8 +306,65 @@ static void test_format_who(void)
 	CHECK_STR(buf, "an unknown process");
 }
 
+/* jw_ts() (by hand) against gmtime_r() + strftime(), across leap days,
+ * century years and the epoch; addr_str()'s IPv4 against inet_ntop(). */
+static void test_ts_and_addr(void)
+{
+	static const unsigned long long secs[] = {
+		0, 59, 86399, 86400, 951782400 /* 2000-02-29 */, 951868800,
+		4107542400ULL /* 2100-03-01 */, 4107456000ULL, 1795824000 /* 2026-11-28 */,
+		1709164799 /* 2024-02-28T23:59:59 */, 1709251200,
+		18446744073ULL /* 2554-07-21: the last second a __u64 of ns holds */,
+	};
+	int bad = 0;
+
+	for (size_t i = 0; i < sizeof(secs) / sizeof(secs[0]) + 2000; i++) {
+		unsigned long long s = i < sizeof(secs) / sizeof(secs[0]) ? secs[i] :
+			(unsigned long long)(i * 7919ULL * 86400 + i * 3607) % 18446744073ULL;
+		__u64 ns = s * 1000000000ULL + (i * 123457ULL) % 1000000000ULL;
+		time_t t = (time_t)s;
+		struct tm tm;
+		char want[64], got[64];
+		struct sbuf sb;
+		struct jw w;
+
+		gmtime_r(&t, &tm);
+		strftime(want, sizeof(want), "\"%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(want + strlen(want), sizeof(want) - strlen(want), ".%06lluZ\"",
+			 (unsigned long long)(ns % 1000000000ULL / 1000));
+		sbuf_init(&sb);
+		jw_init(&w, &sb);
+		jw_ts(&w, ns);
+		sbuf_putc(&sb, 0);
+		snprintf(got, sizeof(got), "%s", sb.buf ? sb.buf : "");
+		sbuf_free(&sb);
+		if (strcmp(got, want) && bad++ < 3)
+			CHECK_STR(got, want);
+	}
+	CHECK(bad == 0, "%d timestamps differ from strftime", bad);
+	for (unsigned int v = 0; v < 256 * 7; v += 7) {
+		__u8 a[16] = { (__u8)v, (__u8)(v * 3), (__u8)(255 - v), (__u8)(v / 7) };
+		char got[64], want[64];
+
+		addr_str(AF_INET, a, got, sizeof(got));
+		inet_ntop(AF_INET, a, want, sizeof(want));
+		if (strcmp(got, want)) {
+			CHECK_STR(got, want);
+			break;
+		}
+	}
+	{
+		__u8 a[16] = { 255, 255, 255, 255 };
+		char small[15];
+
+		addr_str(AF_INET, a, small, sizeof(small));
+		CHECK_STR(small, "?");
+	}
+}
+
 int main(void)
 {
+	test_ts_and_addr();
 	test_format_who();
 	test_json_str();
 	test_term_str();
