@@ -164,20 +164,40 @@ static int cp_is_dangerous(unsigned int cp)
 	       (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
 }
 
+/* Bytes a JSON string carries as they are: printable ASCII but '"' (0x22)
+ * and '\\' (0x5c). */
+static const unsigned char json_plain[256] = {
+	[0x20 ... 0x21] = 1, [0x23 ... 0x5b] = 1, [0x5d ... 0x7e] = 1,
+};
+
 void sbuf_json_str(struct sbuf *sb, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, l;
 	unsigned int cp = 0;
 
+	/* Most strings (names, comm, paths, addresses) are plain ASCII: room
+	 * once, one copy with the quotes.  A record has ~40 of them. */
+	while (i < n && json_plain[p[i]])
+		i++;
+	if (i == n || !p[i]) {
+		if (grow(sb, i + 2))
+			return;
+		sb->buf[sb->len] = '"';
+		memcpy(sb->buf + sb->len + 1, s, i);
+		sb->buf[sb->len + 1 + i] = '"';
+		sb->len += i + 2;
+		sb->buf[sb->len] = 0;
+		return;
+	}
+	i = 0;
 	sbuf_putc(sb, '"');
 	while (i < n && p[i]) {
 		unsigned char c = p[i];
 		size_t run = i;
 
 		/* a run of printable ASCII that needs no escape: one copy */
-		while (run < n && p[run] >= 0x20 && p[run] < 0x7f && p[run] != '"' &&
-		       p[run] != '\\')
+		while (run < n && json_plain[p[run]])
 			run++;
 		if (run > i) {
 			sbuf_putn(sb, s + i, run - i);
