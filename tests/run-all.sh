@@ -34,6 +34,9 @@ else
 	fi
 	run host-cgroup .output/tests/ktest ./bindwatch --backend cgroup
 	run host-cgroup-exact .output/tests/ktest ./bindwatch --backend cgroup --exact-errno
+	# the same suite on the probe-read build of the cgroup programs, which
+	# this kernel would not otherwise load (6.1 does: the vm stage)
+	BINDWATCH_PROBE_READS=1 run host-cgroup-probe .output/tests/ktest ./bindwatch --backend cgroup
 	run fleet tests/fleet/run.sh
 	if [ "${BW_SKIP_VM:-0}" = 1 ]; then
 		echo "SKIP vm matrix: BW_SKIP_VM=1"

@@ -246,7 +246,7 @@ static int try_cgroup(struct bw_loader *l, const struct bw_loader_opts *o,
 		*why = "mount tracefs on /sys/kernel/tracing";
 		return err;
 	}
-	err = open_and_load(l, o, SET_CGROUP_CAST, why);
+	err = open_and_load(l, o, o->probe_reads ? SET_CGROUP_PROBE : SET_CGROUP_CAST, why);
 	if (err)
 		goto cleanup;
 	l->cgroup_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

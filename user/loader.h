@@ -20,6 +20,8 @@ struct bw_loader_opts {
 	size_t ringbuf_bytes;	/* power of two >= page size */
 	size_t wakeup_bytes;	/* 0: wake the agent for every event */
 	const char *cgroup_root; /* NULL: found in /proc/self/mountinfo */
+	int probe_reads;	/* cgroup: load the probe-read build even where
+				 * the cast build would load (tests run both) */
 };
 
 /*

@@ -499,6 +499,10 @@ static int watch_parse(int argc, char **argv, struct watch_args *a, int *done)
 		a->o.load.ports = a->ports;
 	if (!wakeup_set)
 		a->o.load.wakeup_bytes = a->o.load.ringbuf_bytes / 16;
+	/* the probe-read build of the cgroup programs where the cast build
+	 * would load too: for the test stage that runs the suite on both */
+	a->o.load.probe_reads = getenv("BINDWATCH_PROBE_READS") &&
+				strcmp(getenv("BINDWATCH_PROBE_READS"), "0");
 	if (a->o.load.wakeup_bytes >= a->o.load.ringbuf_bytes) {
 		p_err("--wakeup %zu must be smaller than --ringbuf %zu",
 		      a->o.load.wakeup_bytes, a->o.load.ringbuf_bytes);

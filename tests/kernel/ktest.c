@@ -581,6 +581,38 @@ static int storm_n(void)
 static int t_storm_forced(void) { return storm_case("4096", storm_n(), true); }
 static int t_storm_default(void) { return storm_case(NULL, storm_n(), false); }
 
+/*
+ * Which build of the cgroup programs runs: BINDWATCH_PROBE_READS=1 (the
+ * suite's host-cgroup-probe stage) must give the probe-read one, or that
+ * stage would test the cast build twice and call it both.
+ */
+static int t_cgroup_build(void)
+{
+	const char *probe = getenv("BINDWATCH_PROBE_READS");
+	struct agent a;
+	bool cast, pr;
+
+	if (!agent_start(&a, NULL))
+		return T_FAIL;
+	agent_stop(&a);
+	cast = agent_has_hook(&a, "cg_bind4");
+	pr = agent_has_hook(&a, "cgp_bind4");
+	if (!strncmp(a.backend, "cgroup", 6)) {
+		if (cast == pr)
+			failf("cgroup backend with %s build: hooks %s",
+			      cast ? "both" : "neither", a.hooks);
+		else if (probe && strcmp(probe, "0") && !pr)
+			failf("BINDWATCH_PROBE_READS=%s, but the cast build ran: %s", probe, a.hooks);
+		else
+			printf("     cgroup programs: the %s build\n", pr ? "probe-read (cgp_*)" :
+			       "read-only cast (cg_*)");
+	} else if (cast || pr) {
+		failf("backend %s with cgroup programs: %s", a.backend, a.hooks);
+	}
+	agent_free(&a);
+	return T_PASS;
+}
+
 /* The nice value of a process, from /proc/PID/stat (field 19); 100 if unread. */
 static int nice_of(pid_t pid)
 {
@@ -2206,6 +2238,7 @@ static const struct { const char *name; int (*fn)(void); } tests[] = {
 	{ "storm_forced_drops", t_storm_forced },
 	{ "storm_default_no_drops", t_storm_default },
 	{ "reader_priority", t_reader_priority },
+	{ "cgroup_build", t_cgroup_build },
 	{ "sigkill_detaches", t_sigkill_detaches },
 	{ "bad_options", t_bad_options },
 	{ "holder_before_start", t_holder_before_start },
