@@ -455,8 +455,8 @@ int cgp_sock_release(struct bpf_sock *ctx)
  * get_port() decides: that event is tentative, and the agent holds it back
  * until a failure for the same socket cancels it or the grace time passes.
  */
-SEC("tp_btf/inet_sock_set_state")
-int BPF_PROG(tp_set_state, struct sock *sk, int oldstate, int newstate)
+static __always_inline int on_set_state(struct sock *sk, int oldstate, int newstate,
+					int ctx_kind)
 {
 	struct sock_slot *s;
 
@@ -474,8 +474,7 @@ int BPF_PROG(tp_set_state, struct sock *sk, int oldstate, int newstate)
 			set_state_simple(cookie, SS_LISTENING);
 		/* Tentative: get_port() has not run yet.  Sent even when only
 		 * failures are wanted, so the agent can pair it with a failure. */
-		emit_sock_event_btf(sk, BW_EV_LISTEN, 0, BW_F_TENTATIVE, cookie,
-				    BW_CTX_BTF);
+		emit_sock_event_btf(sk, BW_EV_LISTEN, 0, BW_F_TENTATIVE, cookie, ctx_kind);
 		return 0;
 	}
 	if (oldstate == TCP_LISTEN && newstate == TCP_CLOSE &&
@@ -485,11 +484,25 @@ int BPF_PROG(tp_set_state, struct sock *sk, int oldstate, int newstate)
 		s = sock_find(cookie);
 		if (s)
 			s->st.state = SS_BOUND;
-		emit_sock_event_btf(sk, BW_EV_LISTEN, -EADDRINUSE, 0, cookie,
-				    BW_CTX_BTF);
+		emit_sock_event_btf(sk, BW_EV_LISTEN, -EADDRINUSE, 0, cookie, ctx_kind);
 		return 0;
 	}
 	return 0;
+}
+
+/* With the cgroup programs' cast build: the inet flags and the exe name
+ * through read-only casts too. */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(tp_set_state, struct sock *sk, int oldstate, int newstate)
+{
+	return on_set_state(sk, oldstate, newstate, BW_CTX_CAST);
+}
+
+/* With the probe-read build (6.1): a probe read each for those two. */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(tpp_set_state, struct sock *sk, int oldstate, int newstate)
+{
+	return on_set_state(sk, oldstate, newstate, BW_CTX_BTF);
 }
 
 /* ------------------------------------------------- outbound connections */

@@ -54,7 +54,7 @@ static struct bpf_program *fentry_progs(struct bindwatch_bpf *s, int i)
  * Which programs a load asks for.  The cgroup hooks come in two builds of
  * one body (bpf/bindwatch.bpf.c): cg_* read the kernel through read-only
  * casts, cgp_* through probe-read helpers for kernels whose verifier
- * refuses the casts (6.1).
+ * refuses the casts (6.1); likewise tp_set_state / tpp_set_state.
  */
 enum set { SET_FENTRY, SET_CGROUP_CAST, SET_CGROUP_PROBE };
 
@@ -86,7 +86,8 @@ static void set_autoload(struct bindwatch_bpf *s, enum set set, int exact)
 	for (i = 0; (p = cgroup_progs(s, i, 1)); i++)
 		bpf_program__set_autoload(p, set == SET_CGROUP_CAST);
 	bpf_program__set_autoload(s->progs.cg_sockops, set != SET_FENTRY);
-	bpf_program__set_autoload(s->progs.tp_set_state, set != SET_FENTRY);
+	bpf_program__set_autoload(s->progs.tp_set_state, set == SET_CGROUP_CAST);
+	bpf_program__set_autoload(s->progs.tpp_set_state, set == SET_CGROUP_PROBE);
 	bpf_program__set_autoload(s->progs.tp_sys_exit_bind, set != SET_FENTRY && exact);
 }
 
@@ -269,8 +270,8 @@ static int try_cgroup(struct bw_loader *l, const struct bw_loader_opts *o,
 	}
 	if (bpf_program__autoload(l->skel->progs.cg_sockops))
 		add_feature(l, "connect_watch");
-	err = add_link(l, l->skel->progs.tp_set_state,
-		       bpf_program__attach(l->skel->progs.tp_set_state));
+	p = cast ? l->skel->progs.tp_set_state : l->skel->progs.tpp_set_state;
+	err = add_link(l, p, bpf_program__attach(p));
 	if (err) {
 		*why = "attach the inet_sock_set_state tracepoint";
 		goto cleanup;
