@@ -208,10 +208,12 @@ static __always_inline void submit(struct bw_event *e)
  *                  helper call.
  *   BW_CTX_BTF     fentry and tp_btf programs: the task and the socket are
  *                  BTF pointers, their fields plain loads the JIT guards
- *                  against faults; only the exe name is copied by a helper.
- *   BW_CTX_CAST    cgroup programs where bpf_get_current_task_btf() and
- *                  bpf_rdonly_cast() are allowed (6.18): like BTF, and the
- *                  socket and the exe name are cast to read-only pointers, so
+ *                  against faults; only the exe name and the inet flags are
+ *                  copied by helpers.
+ *   BW_CTX_CAST    cgroup programs (and tp_set_state beside them) where
+ *                  bpf_get_current_task_btf() and bpf_rdonly_cast() are
+ *                  allowed (6.18): like BTF, and the socket, the inet flags
+ *                  and the exe name are read through read-only casts, so
  *                  not one probe read.  A helper call costs ~50 ns on the
  *                  6.18 host (SRSO return thunks, nested paging); a plain
  *                  load ~1 ns.
