@@ -15,6 +15,7 @@
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include "container.h"
+#include "log.h"
 #include "runtime_files.h"
 
 #define CACHE_SLOTS 1024	/* cgroup ids are inode numbers: direct-mapped */
@@ -52,6 +53,8 @@ struct container_cache {
 	struct watch *watches;
 	int nwatches;
 	unsigned long watch_refused;	/* parents not watched: WATCH_MAX reached */
+	unsigned long overflows;	/* inotify queue overflows, each followed
+					 * by a rescan */
 };
 
 struct container_cache *container_cache__new(const char *root, const char *data_root)
@@ -132,30 +135,15 @@ static void watch_consider(struct container_cache *c, const char *rel, int depth
 		watch_dir(c, rel, depth + 1);
 }
 
-static void watch_dir(struct container_cache *c, const char *rel, int depth)
+/* Consider each subfolder of a watched parent: at start, when it is first
+ * watched, and again after the inotify queue overflowed. */
+static void scan_dir(struct container_cache *c, const char *rel, int depth)
 {
-	char abs[600], sub[256];
+	char sub[256];
 	struct dirent *e;
-	struct watch *w;
 	DIR *d;
-	int wd, fd;
+	int fd;
 
-	if (c->nwatches == WATCH_MAX) {
-		c->watch_refused++;
-		return;
-	}
-	snprintf(abs, sizeof(abs), "%s/%s", c->root, rel);
-	wd = inotify_add_watch(c->ifd, abs, IN_CREATE | IN_ONLYDIR);
-	if (wd < 0)
-		return;
-	for (int i = 0; i < c->nwatches; i++)
-		if (c->watches[i].wd == wd)
-			return;	/* seen twice (scan and event): watched already */
-	w = &c->watches[c->nwatches++];
-	w->wd = wd;
-	w->depth = depth;
-	snprintf(w->rel, sizeof(w->rel), "%s", rel);
-	/* after the watch: a folder made meanwhile is seen twice, never not at all */
 	fd = openat(c->root_fd, rel[0] ? rel : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	d = fd >= 0 ? fdopendir(fd) : NULL;
 	if (!d) {
@@ -174,15 +162,69 @@ static void watch_dir(struct container_cache *c, const char *rel, int depth)
 	closedir(d);
 }
 
+static void watch_dir(struct container_cache *c, const char *rel, int depth)
+{
+	char abs[600];
+	struct watch *w;
+	int wd;
+
+	if (c->nwatches == WATCH_MAX) {
+		c->watch_refused++;
+		return;
+	}
+	snprintf(abs, sizeof(abs), "%s/%s", c->root, rel);
+	wd = inotify_add_watch(c->ifd, abs, IN_CREATE | IN_ONLYDIR);
+	if (wd < 0)
+		return;
+	for (int i = 0; i < c->nwatches; i++)
+		if (c->watches[i].wd == wd)
+			return;	/* seen twice (scan and event): watched already */
+	w = &c->watches[c->nwatches++];
+	w->wd = wd;
+	w->depth = depth;
+	snprintf(w->rel, sizeof(w->rel), "%s", rel);
+	/* after the watch: a folder made meanwhile is seen twice, never not at all */
+	scan_dir(c, rel, depth);
+}
+
+/*
+ * The queue overflowed: creations were lost, so every watched parent is read
+ * again.  A container cgroup made and removed within the overflow stays
+ * unknown (and its events are named through a file handle while it lives);
+ * every one that still exists is recorded now, so it is named after it is
+ * gone too.  watch_dir() may add watches meanwhile: only the ones there
+ * before are rescanned, each new one was scanned when it was added.
+ */
+static void watch_rescan(struct container_cache *c)
+{
+	int n = c->nwatches;
+
+	c->overflows++;
+	p_info("cgroup watcher: the inotify queue overflowed (%lu times so far); "
+	       "rescanning %d cgroup folders", c->overflows, n);
+	for (int i = 0; i < n && i < c->nwatches; i++) {
+		char rel[sizeof(c->watches[i].rel)];
+
+		memcpy(rel, c->watches[i].rel, sizeof(rel));
+		scan_dir(c, rel, c->watches[i].depth);
+	}
+}
+
 static void watch_events(struct container_cache *c)
 {
 	char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
 	ssize_t n = read(c->ifd, buf, sizeof(buf));
 
+	int overflow = 0;
+
 	for (char *p = buf; n > 0 && p < buf + n;) {
 		const struct inotify_event *ev = (const struct inotify_event *)p;
 
 		p += sizeof(*ev) + ev->len;
+		if (ev->mask & IN_Q_OVERFLOW) {
+			overflow = 1;
+			continue;
+		}
 		if (ev->mask & IN_IGNORED) {	/* the parent went away */
 			for (int i = c->nwatches - 1; i >= 0; i--)
 				if (c->watches[i].wd == ev->wd)
@@ -202,6 +244,8 @@ static void watch_events(struct container_cache *c)
 			break;
 		}
 	}
+	if (overflow)
+		watch_rescan(c);
 }
 
 static void *watch_main(void *arg)

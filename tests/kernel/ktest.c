@@ -1450,6 +1450,94 @@ out:
 	return T_PASS;
 }
 
+/* Write a sysctl file; the old value into old (len), if old. */
+static bool sysctl_swap(const char *path, const char *val, char *old, size_t len)
+{
+	FILE *f;
+	bool ok;
+
+	if (old) {
+		f = fopen(path, "re");
+		if (!f || !fgets(old, (int)len, f)) {
+			if (f)
+				fclose(f);
+			return false;
+		}
+		fclose(f);
+		old[strcspn(old, "\n")] = 0;
+	}
+	f = fopen(path, "we");
+	if (!f)
+		return false;
+	ok = fputs(val, f) >= 0;
+	return (fclose(f) == 0) && ok;
+}
+
+/*
+ * The cgroup watcher after its inotify queue overflowed: it reads every
+ * watched parent again, so a container cgroup made during the overflow is
+ * still named after it is gone.  No runtime here makes cgroups fast enough
+ * to overflow a queue: runtime-shaped folders (system.slice/docker-ID.scope)
+ * and a small queue instead (fs.inotify.max_queued_events, read once when
+ * the agent's watcher starts, restored right after), the agent stopped
+ * while 40 folders appear.
+ */
+#define OVF_N 40
+static int t_watch_overflow(void)
+{
+	unsigned short p1 = free_port(SOCK_DGRAM), p2 = free_port(SOCK_STREAM);
+	const char *qpath = "/proc/sys/fs/inotify/max_queued_events";
+	char ids[OVF_N][65], cgs[OVF_N][512], p1s[16], p2s[16], oldq[32] = "", want[160];
+	const char *extra[] = { "--port", p1s, "--port", p2s, NULL };
+	struct server sv = { 0 };
+	struct agent a;
+	const char *l;
+	int made = 0, err;
+	bool swapped;
+
+	snprintf(p1s, sizeof(p1s), "%u", p1);
+	snprintf(p2s, sizeof(p2s), "%u", p2);
+	swapped = sysctl_swap(qpath, "8", oldq, sizeof(oldq));
+	if (!swapped)
+		SKIP("cannot set %s", qpath);
+	if (!agent_start(&a, extra)) {
+		sysctl_swap(qpath, oldq, NULL, 0);
+		return T_FAIL;
+	}
+	/* the first event starts the watcher, with the small queue */
+	close(sock_at(AF_INET, SOCK_DGRAM, "127.0.0.1", p1, 0, &err));
+	expect_event(&a, "bind", p1, "null");
+	sysctl_swap(qpath, oldq, NULL, 0);
+	kill(a.pid, SIGSTOP);
+	for (made = 0; made < OVF_N; made++) {
+		snprintf(ids[made], sizeof(ids[made]), "0ff%061d", made);
+		if (!fake_container(ids[made], cgs[made], sizeof(cgs[made])))
+			break;
+	}
+	kill(a.pid, SIGCONT);
+	usleep(500 * 1000);	/* the watcher reads the overflow and rescans */
+	/* the last folder made: its creation was lost with the overflow */
+	kill(a.pid, SIGSTOP);
+	serve_cgroup = cgs[OVF_N - 1];
+	serve(&sv, "ovfserver", NULL, "4", "0.0.0.0", p2, "l");
+	serve_cgroup = NULL;
+	unserve(&sv);
+	remove_container(cgs[OVF_N - 1]);
+	kill(a.pid, SIGCONT);
+	l = expect_event(&a, "listen", p2, "null");
+	snprintf(want, sizeof(want), "\"container\":{\"runtime\":\"docker\",\"id\":\"%s\"",
+		 ids[OVF_N - 1]);
+	if (l)
+		check_true(strstr(l, want) != NULL,
+			   "a container cgroup made during an inotify overflow, gone by the "
+			   "time its event was read, is not named");
+	agent_stop(&a);
+	agent_free(&a);
+	for (int i = 0; i < made; i++)
+		remove_container(cgs[i]);
+	return T_PASS;
+}
+
 /* Two host-network "containers": the collision names the holder's container. */
 static int t_container_collision(void)
 {
@@ -2255,6 +2343,7 @@ static const struct { const char *name; int (*fn)(void); } tests[] = {
 	{ "claims_site_override", t_claims_site_override },
 	{ "container_event", t_container_event },
 	{ "container_collision", t_container_collision },
+	{ "container_watch_overflow", t_watch_overflow },
 	{ "cgroup_filter", t_cgroup_filter },
 	{ "differential_bindsnoop", t_differential_bindsnoop },
 	{ "log_storm_rotation", t_log_storm_rotation },
