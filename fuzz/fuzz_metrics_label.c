@@ -2,12 +2,13 @@
  * The Prometheus label escaper (user/metrics.c) takes names from site
  * registry files and the kernel: whatever goes in, what comes out must be a
  * valid label value: valid UTF-8, no raw newline, every quote and backslash
- * escaped.
+ * escaped, no code point a terminal acts on (C1, bidi controls, U+2028/9).
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "metrics.h"
+#include "sbuf.h"
 
 static void check(const unsigned char *s, size_t n)
 {
@@ -24,12 +25,18 @@ static void check(const unsigned char *s, size_t n)
 		}
 		if (s[i] >= 0x80) {	/* a whole, valid UTF-8 sequence */
 			size_t len = s[i] >= 0xf0 ? 4 : s[i] >= 0xe0 ? 3 : 2;
+			unsigned int cp;
 
 			if (s[i] < 0xc2 || s[i] > 0xf4 || i + len > n)
 				abort();
 			for (size_t k = 1; k < len; k++)
 				if ((s[i + k] & 0xc0) != 0x80)
 					abort();
+			cp = s[i] & (0x7f >> len);
+			for (size_t k = 1; k < len; k++)
+				cp = cp << 6 | (s[i + k] & 0x3f);
+			if (sbuf_cp_is_dangerous(cp))
+				abort();	/* a terminal control let through */
 			i += len - 1;
 		}
 	}

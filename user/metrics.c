@@ -151,6 +151,10 @@ void metrics_label_value(struct sbuf *sb, const char *s, size_t n)
 			sbuf_putc(sb, '?');
 		} else if ((k = sbuf_utf8_len(p + i, n - i, &cp)) == 0) {
 			sbuf_putc(sb, '?');
+		} else if (sbuf_cp_is_dangerous(cp)) {
+			sbuf_putc(sb, '?');	/* one '?' for the whole code point */
+			i += k;
+			continue;
 		} else {
 			for (size_t j = 0; j < k; j++)
 				sbuf_putc(sb, (char)p[i + j]);

@@ -157,8 +157,7 @@ size_t sbuf_utf8_len(const unsigned char *s, size_t n, unsigned int *cpp)
 	return len;
 }
 
-/* Valid, but acted on by terminals and text viewers: escape it. */
-static int cp_is_dangerous(unsigned int cp)
+int sbuf_cp_is_dangerous(unsigned int cp)
 {
 	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x061c || cp == 0x200e || cp == 0x200f ||
 	       (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
@@ -216,7 +215,7 @@ void sbuf_json_str(struct sbuf *sb, const char *s, size_t n)
 			i++;
 		} else if ((l = sbuf_utf8_len(p + i, n - i, &cp)) != 0 &&
 			   !memchr(p + i, 0, l)) {
-			if (cp_is_dangerous(cp)) {
+			if (sbuf_cp_is_dangerous(cp)) {
 				sbuf_printf(sb, "\\u%04x", cp);
 				i += l;
 			} else {

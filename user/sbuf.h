@@ -44,6 +44,11 @@ void sbuf_printf(struct sbuf *sb, const char *fmt, ...)
  */
 size_t sbuf_utf8_len(const unsigned char *s, size_t n, unsigned int *cpp);
 
+/* A code point that is valid but acted on by terminals and text viewers (C1
+ * controls, bidirectional overrides and isolates, U+2028/2029): every
+ * escaper escapes or replaces it. */
+int sbuf_cp_is_dangerous(unsigned int cp);
+
 /*
  * Append s (at most n bytes, stopping at NUL) as a JSON string with quotes.
  * Control characters become \uXXXX, bytes that are not valid UTF-8 become

@@ -168,6 +168,9 @@ static void test_label_values(void)
 		{ "bad\xc3(x\xff", "bad?(x?" },			/* invalid bytes replaced */
 		{ "\xed\xa0\x80", "???" },			/* a surrogate */
 		{ "\xe2\x82", "??" },				/* cut sequence */
+		{ "a\xc2\x9b" "31mb", "a?31mb" },		/* C1 CSI */
+		{ "x\xe2\x80\xaey", "x?y" },			/* bidi override */
+		{ "l\xe2\x80\xa8m", "l?m" },			/* U+2028 */
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
