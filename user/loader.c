@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,7 +169,7 @@ static int open_configured(struct bw_loader *l, const struct bw_loader_opts *o, 
 	return 0;
 }
 
-/* ... -> load. */
+/* ... -> load, fentry: one try. */
 static int open_and_load(struct bw_loader *l, const struct bw_loader_opts *o, enum set set,
 			 const char **why)
 {
@@ -177,32 +178,44 @@ static int open_and_load(struct bw_loader *l, const struct bw_loader_opts *o, en
 	if (err)
 		return err;
 	err = bindwatch_bpf__load(l->skel);
-	if (err && set == SET_CGROUP_CAST) {
-		/* the casts need 6.2+ (bpf_rdonly_cast), a cast to void and
-		 * bpf_get_current_task_btf() in cgroup programs: else probe reads,
-		 * the same facts at a higher cost per event */
-		p_debug("cgroup programs with read-only casts refused (%s); "
-			"loading the probe-read build", strerror(-err));
-		set = SET_CGROUP_PROBE;
-		err = open_configured(l, o, set, why);
-		if (err)
-			return err;
-		err = bindwatch_bpf__load(l->skel);
-	}
-	if (err && set == SET_CGROUP_PROBE) {
-		/* before Linux 6.x a sock_ops program may not ask who the task
-		 * is: do without the connect watch rather than without bindwatch */
-		err = open_configured(l, o, set, why);
-		if (err)
-			return err;
-		bpf_program__set_autoload(l->skel->progs.cg_sockops, false);
-		err = bindwatch_bpf__load(l->skel);
-		if (!err)
-			p_info("connect watch (ephemeral_steal) unavailable: this kernel "
-			       "refuses the sock_ops program");
-	}
 	if (err)
 		*why = set == SET_FENTRY ? "load fentry programs" : "load cgroup programs";
+	return err;
+}
+
+/*
+ * ... -> load, cgroup: the first of these the kernel takes.  The casts need
+ * 6.2+ (bpf_rdonly_cast), a cast to void and bpf_get_current_task_btf() in
+ * cgroup programs, else the probe-read build: the same facts at a higher
+ * cost per event.  Before Linux 6.x a sock_ops program may not ask who the
+ * task is: without the connect watch rather than without bindwatch.
+ */
+static int load_cgroup(struct bw_loader *l, const struct bw_loader_opts *o, const char **why)
+{
+	static const struct { enum set set; bool sockops; } tries[] = {
+		{ SET_CGROUP_CAST, true }, { SET_CGROUP_CAST, false },
+		{ SET_CGROUP_PROBE, true }, { SET_CGROUP_PROBE, false },
+	};
+	int err = -EINVAL;
+
+	for (size_t i = o->probe_reads ? 2 : 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
+		err = open_configured(l, o, tries[i].set, why);
+		if (err)
+			return err;
+		if (!tries[i].sockops)
+			bpf_program__set_autoload(l->skel->progs.cg_sockops, false);
+		err = bindwatch_bpf__load(l->skel);
+		if (!err) {
+			if (!tries[i].sockops)
+				p_info("connect watch (ephemeral_steal) unavailable: this "
+				       "kernel refuses the sock_ops program");
+			return 0;
+		}
+		p_debug("cgroup programs (%s build%s) refused: %s",
+			tries[i].set == SET_CGROUP_CAST ? "cast" : "probe-read",
+			tries[i].sockops ? "" : ", no sock_ops", strerror(-err));
+	}
+	*why = "load cgroup programs";
 	return err;
 }
 
@@ -247,7 +260,7 @@ static int try_cgroup(struct bw_loader *l, const struct bw_loader_opts *o,
 		*why = "mount tracefs on /sys/kernel/tracing";
 		return err;
 	}
-	err = open_and_load(l, o, o->probe_reads ? SET_CGROUP_PROBE : SET_CGROUP_CAST, why);
+	err = load_cgroup(l, o, why);
 	if (err)
 		goto cleanup;
 	l->cgroup_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
