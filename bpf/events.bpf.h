@@ -174,7 +174,7 @@ static __always_inline __u64 wake_flag(void)
 	if (!b)
 		return 0;
 	*b += BW_RB_RECORD;
-	if (*b < BW_WAKE_CHECK)
+	if (*b < BW_WAKE_CHECK && *b < wakeup_bytes)	/* --wakeup below 8 KiB */
 		return BPF_RB_NO_WAKEUP;
 	*b = 0;
 	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
