@@ -445,6 +445,83 @@ static int t_bind_and_exit(void)
 	return T_PASS;
 }
 
+/*
+ * The exe name the kernel side reads (the agent shows it when /proc no longer
+ * has the process): this binary copied under names of 3, 8 (a NUL right at
+ * the second word), 15 and 26 bytes, each binding and exiting while the
+ * agent is stopped, so that /proc is gone when it reads the event.  The
+ * kernel's name is cut at 15 bytes, as bpf_probe_read_kernel_str() cuts it;
+ * the cast build reads it in two words and must cut it the same way.
+ */
+static int t_exe_name(void)
+{
+	static const char *names[] = { "bwx", "bwexe8ch", "bwexe-fifteen15",
+				       "bw-exe-name-longer-than-16" };
+	unsigned short port = free_port(SOCK_STREAM);
+	char dir[] = "/tmp/bw-exe-XXXXXX", path[4][128], cmd[1024], want[64];
+	pid_t pids[4];
+	struct agent a;
+	int n = 0;
+
+	if (!mkdtemp(dir))
+		return T_FAIL;
+	for (int i = 0; i < 4; i++) {
+		snprintf(path[i], sizeof(path[i]), "%s/%s", dir, names[i]);
+		snprintf(cmd, sizeof(cmd), "cp /proc/%d/exe %s", (int)getpid(), path[i]);
+		if (system(cmd)) {
+			failf("could not copy the test binary to %s", path[i]);
+			goto out;
+		}
+	}
+	if (!agent_start(&a, port_args(port)))
+		goto out;
+	kill(a.pid, SIGSTOP);
+	for (n = 0; n < 4; n++) {
+		char port_arg[16];
+		int status;
+
+		snprintf(port_arg, sizeof(port_arg), "%u", port);
+		pids[n] = fork();
+		if (pids[n] == 0) {
+			execl(path[n], names[n], "--bind-exit", port_arg, (char *)NULL);
+			_exit(127);
+		}
+		if (pids[n] < 0 || waitpid(pids[n], &status, 0) != pids[n] ||
+		    !WIFEXITED(status) || WEXITSTATUS(status)) {
+			failf("%s did not bind port %u", names[n], port);
+			break;
+		}
+	}
+	kill(a.pid, SIGCONT);
+	for (int i = 0; i < n; i++) {
+		struct match m = { "bind", port, -1, "null", pids[i] };
+		const char *l = agent_wait(&a, match_pred, &m, 5);
+
+		snprintf(want, sizeof(want), "%.15s", names[i]);
+		if (!l)
+			failf("no bind event from %s[%d]", names[i], (int)pids[i]);
+		else
+			check_eq_str(l, "exe", want);
+	}
+	agent_stop(&a);
+	agent_free(&a);
+out:
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd)) {
+		/* best effort */
+	}
+	return T_PASS;
+}
+
+/* ktest --bind-exit PORT: bind 127.0.0.1:PORT/tcp and exit (t_exe_name) */
+static int bind_exit_main(const char *port)
+{
+	int err;
+
+	sock_at(AF_INET, SOCK_STREAM, "127.0.0.1", (unsigned short)atoi(port), 0, &err);
+	return err ? 1 : 0;
+}
+
 static int do_evil(void *arg)
 {
 	prctl(PR_SET_NAME, "ev\"il\x1b[31m\\x");
@@ -2321,6 +2398,7 @@ static const struct { const char *name; int (*fn)(void); } tests[] = {
 	{ "socket_options", t_options },
 	{ "iouring_bind", t_iouring },
 	{ "bind_and_exit", t_bind_and_exit },
+	{ "exe_name_cut", t_exe_name },
 	{ "untrusted_comm", t_untrusted_comm },
 	{ "failed_filter", t_failed_filter },
 	{ "storm_forced_drops", t_storm_forced },
@@ -2393,6 +2471,8 @@ int main(int argc, char **argv)
 
 	if (argc >= 6 && !strcmp(argv[1], "--serve"))
 		return serve_main(argv[0], argv + 2);
+	if (argc == 3 && !strcmp(argv[1], "--bind-exit"))
+		return bind_exit_main(argv[2]);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2) {
