@@ -170,16 +170,15 @@ static int open_configured(struct bw_loader *l, const struct bw_loader_opts *o, 
 }
 
 /* ... -> load, fentry: one try. */
-static int open_and_load(struct bw_loader *l, const struct bw_loader_opts *o, enum set set,
-			 const char **why)
+static int load_fentry(struct bw_loader *l, const struct bw_loader_opts *o, const char **why)
 {
-	int err = open_configured(l, o, set, why);
+	int err = open_configured(l, o, SET_FENTRY, why);
 
 	if (err)
 		return err;
 	err = bindwatch_bpf__load(l->skel);
 	if (err)
-		*why = set == SET_FENTRY ? "load fentry programs" : "load cgroup programs";
+		*why = "load fentry programs";
 	return err;
 }
 
@@ -225,7 +224,7 @@ static int try_fentry(struct bw_loader *l, const struct bw_loader_opts *o,
 	struct bpf_program *p;
 	int err, i;
 
-	err = open_and_load(l, o, SET_FENTRY, why);
+	err = load_fentry(l, o, why);
 	if (err)
 		goto cleanup;
 	for (i = 0; (p = fentry_progs(l->skel, i)); i++) {

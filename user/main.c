@@ -358,6 +358,7 @@ static int daemon_opt(struct watch_args *a, int c, const char *arg, unsigned lon
 /* argv -> a; 0, or the exit code (usage errors 2, --help 0 through *done). */
 static int watch_parse(int argc, char **argv, struct watch_args *a, int *done)
 {
+	const char *probe;
 	unsigned long v = 0;
 	unsigned short port;
 	int c, nports = 0, wakeup_set = 0;
@@ -501,8 +502,8 @@ static int watch_parse(int argc, char **argv, struct watch_args *a, int *done)
 		a->o.load.wakeup_bytes = a->o.load.ringbuf_bytes / 16;
 	/* the probe-read build of the cgroup programs where the cast build
 	 * would load too: for the test stage that runs the suite on both */
-	a->o.load.probe_reads = getenv("BINDWATCH_PROBE_READS") &&
-				strcmp(getenv("BINDWATCH_PROBE_READS"), "0");
+	probe = getenv("BINDWATCH_PROBE_READS");
+	a->o.load.probe_reads = probe && strcmp(probe, "0");
 	if (a->o.load.wakeup_bytes >= a->o.load.ringbuf_bytes) {
 		p_err("--wakeup %zu must be smaller than --ringbuf %zu",
 		      a->o.load.wakeup_bytes, a->o.load.ringbuf_bytes);

@@ -513,13 +513,12 @@ out:
 	return T_PASS;
 }
 
-/* ktest --bind-exit PORT: bind 127.0.0.1:PORT/tcp and exit (t_exe_name) */
+/* ktest --bind-exit PORT: do_bind_exit() in a process of its own name (t_exe_name) */
 static int bind_exit_main(const char *port)
 {
-	int err;
+	struct bind_case c = { 0, 0, 0, (unsigned short)atoi(port), 0, 0 };
 
-	sock_at(AF_INET, SOCK_STREAM, "127.0.0.1", (unsigned short)atoi(port), 0, &err);
-	return err ? 1 : 0;
+	return do_bind_exit(&c);
 }
 
 static int do_evil(void *arg)
